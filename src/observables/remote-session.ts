@@ -1,0 +1,64 @@
+import type { Observable } from 'rxjs';
+import type { PandoEvent } from '../codecs/topics.js';
+import { forSession } from '../operators/forSession.js';
+import type { Mirror } from '../operators/mirrorState.js';
+import { RemoteInstance, type ConnectOptions, type TokenEvent } from './remote-instance.js';
+
+/** Options of a `RemoteSession`: the instance's endpoints plus which session to follow. */
+export interface RemoteSessionOptions extends ConnectOptions {
+  /** The instance's id, as the caller knows it (e.g. from the registry). */
+  readonly instanceId: string;
+  /** The session this view follows. */
+  readonly sessionId: string;
+}
+
+/**
+ * A view of one session of a remote instance (the Go `remoteview.RemoteSession`, Rx-shaped):
+ * its events and tokens, plus the instance's mirror. It owns its connection; `close()` frees it.
+ *
+ * ```ts
+ * const view = new RemoteSession({ instanceId, sessionId, pubEndpoint, rpcEndpoint });
+ * view.token$.subscribe(({ token }) => process.stdout.write(token));
+ * view.sync().subscribe((mirror) => console.log(mirror.get(view.sessionId)?.title));
+ * ```
+ */
+export class RemoteSession {
+  /** The instance id given at construction. */
+  readonly instanceId: string;
+  /** The session this view follows. */
+  readonly sessionId: string;
+  /** The instance behind the view (RPC methods, status$, …). */
+  readonly instance: RemoteInstance;
+  /** Every event of the instance (the Go package's `Messages()`). */
+  readonly events$: Observable<PandoEvent>;
+  /** The events of this session only. */
+  readonly sessionEvents$: Observable<PandoEvent>;
+  /** The LLM tokens of this session. */
+  readonly token$: Observable<TokenEvent>;
+  /** The instance's live list of sessions. */
+  readonly mirror$: Observable<Mirror>;
+
+  constructor(options: RemoteSessionOptions) {
+    const { instanceId, sessionId, ...connectOptions } = options;
+    this.instanceId = instanceId;
+    this.sessionId = sessionId;
+    this.instance = new RemoteInstance(connectOptions);
+    this.events$ = this.instance.events$;
+    this.sessionEvents$ = this.instance.events$.pipe(forSession(sessionId));
+    this.token$ = this.instance.tokens(sessionId);
+    this.mirror$ = this.instance.mirror$;
+  }
+
+  /** Forces a new snapshot and emits the mirror built on it (cold; then completes). */
+  sync(): Observable<Mirror> {
+    return this.instance.sync();
+  }
+
+  /** Ends every stream and frees every socket. */
+  close(): void {
+    this.instance.close();
+  }
+}
+
+/** Creates a `RemoteSession` (the same as `new RemoteSession(...)`). */
+export const createRemoteSession = (options: RemoteSessionOptions): RemoteSession => new RemoteSession(options);

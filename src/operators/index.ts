@@ -1,0 +1,47 @@
+/**
+ * RxJS operators over decoded Pando events. Browser-safe: imports only rxjs, io-ts, fp-ts,
+ * sorted-btree and the codecs.
+ */
+export {
+  ofTopic,
+} from './ofTopic.js';
+export {
+  forSession,
+} from './forSession.js';
+export {
+  decodeFrames,
+} from './decodeFrames.js';
+export {
+  streamText,
+  type StreamTextOptions,
+  type StreamedTextStatus,
+  type StreamedText,
+} from './streamText.js';
+export {
+  turns,
+  type TurnsOptions,
+  type Turn,
+} from './turns.js';
+export {
+  toolCalls,
+  parseToolParams,
+  type ToolCallStatus,
+  type ToolCall,
+  type ToolCallsOptions,
+} from './toolCalls.js';
+export {
+  mirrorState,
+  applyMirrorEvent,
+  createMirror,
+  type Mirror,
+  type MirrorSnapshot,
+  type MirrorSource,
+} from './mirrorState.js';
+export {
+  DEFAULT_HEARTBEAT_INTERVAL_MS,
+  defaultLivenessTimeoutMs,
+  liveness,
+  type LivenessStatus,
+  type LivenessSignal,
+  type LivenessOptions,
+} from './liveness.js';

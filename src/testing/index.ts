@@ -1,0 +1,37 @@
+/**
+ * `pando-rx/testing`: a Pando-compatible fake instance over real ZeroMQ sockets, for tests,
+ * demos and simulations. Node-only.
+ */
+export {
+  FakeMethodError,
+  startFakeInstance,
+  type FakeInstance,
+  type FakeInstanceMode,
+  type FakeInstanceOptions,
+  type HeartbeatQuirk,
+  type MethodHandler,
+  type MethodOverrides,
+  type RecordedReply,
+  type RecordedRequest,
+  type ReleaseOrder,
+  type RpcReplyJson,
+  type StopOptions,
+  type TurnOutcome,
+  type TurnResult,
+} from './fake-instance.js';
+export {
+  TOOL_RESULT_LIMIT,
+  defaultScript,
+  splitIntoTokens,
+  truncateToolResult,
+  type ScriptedToolCall,
+  type ScriptedTurn,
+  type TurnScript,
+} from './script.js';
+export { DEFAULT_SESSION_IDS, defaultSeed, wholeSeconds, type SeedData } from './sessions.js';
+export {
+  FakeTransport,
+  FakeDealer,
+  FakeSubscriberSocket,
+  type FakeTransportOptions,
+} from '../observables/fake-transport.js';

@@ -1,0 +1,183 @@
+import { firstValueFrom, type Observable } from 'rxjs';
+import { startFakeInstance, type FakeInstance } from '../../src/testing';
+import { connect, type RemoteInstance } from '../../src/observables/remote-instance';
+import { zeromqTransport } from '../../src/observables/zeromq-transport';
+import type { Prefixes, SubscriberSignal, Transport } from '../../src/observables/transport';
+import type { Mirror } from '../../src/operators/mirrorState';
+import type { DecodeFailure } from '../../src/observables/frame-hub';
+import type { PandoEvent } from '../../src/codecs/topics';
+import { collect, waitFor } from '../helpers/live';
+
+/** Counts the SUB sockets opened through it, over the real zeromq transport. */
+class CountingTransport implements Transport {
+  subscribersOpened = 0;
+  subscriber(endpoint: string, prefixes: Prefixes): Observable<SubscriberSignal> {
+    this.subscribersOpened++;
+    return zeromqTransport.subscriber(endpoint, prefixes);
+  }
+  dealer(endpoint: string) {
+    return zeromqTransport.dealer(endpoint);
+  }
+}
+
+const ids = (mirror: Mirror): string[] => mirror.sessions.map((s) => s.id);
+
+describe('RemoteInstance against the fake instance (loopback)', () => {
+  const fakes: FakeInstance[] = [];
+  const instances: RemoteInstance[] = [];
+  const start = async (options: Parameters<typeof startFakeInstance>[0] = {}): Promise<FakeInstance> => {
+    const fake = await startFakeInstance({ heartbeatIntervalMs: 0, tokenIntervalMs: 0, ...options });
+    fakes.push(fake);
+    return fake;
+  };
+  const open = (fake: FakeInstance, transport?: Transport): RemoteInstance => {
+    const pando = connect({
+      pubEndpoint: fake.pubEndpoint,
+      rpcEndpoint: fake.rpcEndpoint,
+      rpcTimeoutMs: 5000,
+      syncRetry: { initialDelayMs: 20, maxDelayMs: 200 },
+      ...(transport === undefined ? {} : { transport }),
+    });
+    instances.push(pando);
+    return pando;
+  };
+
+  afterEach(async () => {
+    for (const pando of instances.splice(0)) pando.close();
+    for (const fake of fakes.splice(0)) await fake.stop({ silent: true });
+  });
+
+  describe.each(['full', 'pando'] as const)('%s mode', (mode) => {
+    it(`builds the mirror from ${mode === 'full' ? 'state.sync' : 'session.list (state.sync is not found)'} and follows updates, deletions and activation`, async () => {
+      const fake = await start({ mode });
+      const pando = open(fake);
+      // Keep mirror$ subscribed throughout, as an app would: with no subscriber it lets go of its socket.
+      const keep = pando.mirror$.subscribe();
+      const first = await waitFor(pando.mirror$);
+      expect(first.source).toBe(mode === 'full' ? 'state.sync' : 'session.list');
+      expect(ids(first).sort()).toEqual(fake.sessions().map((s) => s.id).sort());
+
+      const newest = { id: 'new-session', title: 'Fresh', updated_at: new Date(Date.now() + 60_000), message_count: 0 };
+      await fake.upsertSession(newest);
+      const withNew = await waitFor(pando.mirror$, (m) => m.get('new-session') !== undefined);
+      expect(ids(withNew)[0]).toBe('new-session');
+
+      await fake.deleteSession('new-session');
+      await waitFor(pando.mirror$, (m) => m.get('new-session') === undefined);
+
+      const target = fake.sessions()[fake.sessions().length - 1]!.id;
+      await firstValueFrom(pando.switchSession(target));
+      const activated = await waitFor(pando.mirror$, (m) => m.activeSessionId === target);
+      expect(activated.get(target)).toBeDefined();
+      keep.unsubscribe();
+    });
+  });
+
+  it('keeps the events published while state.sync is in flight (the snapshot race)', async () => {
+    const fake = await start({ mode: 'full' });
+    fake.holdReplies((request) => request.method === 'state.sync');
+    const pando = open(fake);
+    const mirror = waitFor(pando.mirror$);
+    await fake.waitForRequest((request) => request.method === 'state.sync');
+    // The snapshot was taken at receipt; this update happens after it and reaches only the SUB socket.
+    await fake.upsertSession({ id: 'during-sync', title: 'raced', updated_at: new Date(Date.now() + 60_000), message_count: 1 });
+    await waitFor(pando.events$, (e) => e.topic === 'session.update' && e.payload !== null && (e.payload as { id?: string }).id === 'during-sync');
+    await fake.releaseReplies();
+    const first = await mirror;
+    expect(first.get('during-sync')).toMatchObject({ title: 'raced' });
+    expect(ids(first)[0]).toBe('during-sync');
+  });
+
+  it('resyncs by itself after the instance restarts with other sessions', async () => {
+    const fake = await start({ mode: 'full' });
+    const pando = open(fake);
+    const before = await waitFor(pando.mirror$);
+    expect(before.get('after-restart')).toBeUndefined();
+    await fake.stop();
+    fakes.splice(fakes.indexOf(fake), 1);
+    const reborn = await start({
+      mode: 'full',
+      pubPort: fake.pubPort,
+      rpcPort: fake.rpcPort,
+      sessions: [{ id: 'after-restart', title: 'new life', updated_at: new Date(), message_count: 0 }],
+    });
+    const after = await waitFor(pando.mirror$, (m) => m.get('after-restart') !== undefined);
+    expect(ids(after)).toEqual(['after-restart']);
+    expect(after.instanceId).toBe(reborn.instanceId);
+  });
+
+  it('shares one SUB socket between subscribers of events$, token$ and mirror$', async () => {
+    const fake = await start({ mode: 'full' });
+    const transport = new CountingTransport();
+    const pando = open(fake, transport);
+    const mirror = waitFor(pando.mirror$);
+    const a = pando.events$.subscribe();
+    const b = pando.events$.subscribe();
+    const tokens = pando.token$.subscribe();
+    await mirror;
+    expect(transport.subscribersOpened).toBe(1);
+    a.unsubscribe();
+    b.unsubscribe();
+    tokens.unsubscribe();
+  });
+
+  it('streams a whole turn: every token in order, ended by llm.end', async () => {
+    const fake = await start({ mode: 'full', script: () => 'one two three four' });
+    const pando = open(fake);
+    const sessionId = fake.sessions()[0]!.id;
+    await waitFor(pando.mirror$); // connected and subscribed
+    const tokens = collect(pando.tokens(sessionId), 4);
+    await fake.waitForReply(); // the mirror's snapshot was answered
+    await firstValueFrom(pando.sendMessage(sessionId, 'count'));
+    expect((await tokens).map((t) => t.token).join('')).toBe('one two three four');
+  });
+
+  it('delivers every good frame of a flood with bad frames between them, and reports every bad one', async () => {
+    const fake = await start({ mode: 'full' });
+    const pando = open(fake);
+    const errors: DecodeFailure[] = [];
+    pando.decodeErrors$.subscribe((failure) => errors.push(failure));
+    const events: PandoEvent[] = [];
+    const done = waitFor(pando.events$, (e) => {
+      events.push(e);
+      return e.topic === 'instance.shutdown';
+    });
+    await waitFor(pando.status$, (s) => s === 'alive'); // connected (ping answered)
+    // Make sure the subscription reached the publisher: wait for one probe event.
+    const probe = waitFor(pando.events$, (e) => e.topic === 'llm.start');
+    await fake.publishTopic('llm.start', { session_id: 'probe' });
+    await probe;
+    events.length = 0;
+    for (let i = 0; i < 300; i++) {
+      await fake.publishTopic('llm.token', { session_id: 's', token: `t${i}` }, { sessionId: 's' });
+      await fake.publishRaw(i % 2 === 0 ? 'llm.token\u0000{broken' : 'no separator');
+    }
+    await fake.publishTopic('instance.shutdown', { instance_id: fake.instanceId, reason: 'end of flood' });
+    await done;
+    const tokens = events.filter((e) => e.topic === 'llm.token').map((e) => (e.payload as { token: string }).token);
+    expect(tokens).toEqual(Array.from({ length: 300 }, (_, i) => `t${i}`));
+    expect(errors).toHaveLength(300);
+    expect(errors.filter((f) => f.error.stage === 'json')).toHaveLength(150);
+    expect(errors.filter((f) => f.error.stage === 'separator')).toHaveLength(150);
+  });
+
+  it('reports status alive, then down when the instance goes away without a word', async () => {
+    const fake = await start({ mode: 'pando' });
+    const pando = open(fake);
+    await waitFor(pando.status$, (s) => s === 'alive');
+    const down = waitFor(pando.status$, (s) => s === 'down');
+    await fake.stop({ silent: true });
+    fakes.splice(fakes.indexOf(fake), 1);
+    expect(await down).toBe('down');
+  });
+
+  it('frees every socket on close(), so that the process could exit', async () => {
+    const fake = await start({ mode: 'full' });
+    const pando = open(fake);
+    await waitFor(pando.mirror$);
+    let completed = false;
+    pando.events$.subscribe({ complete: () => (completed = true) });
+    pando.close();
+    expect(completed).toBe(true);
+  });
+});
