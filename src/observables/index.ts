@@ -3,6 +3,8 @@ export {
   connect,
   RemoteInstance,
   type ConnectOptions,
+  type ConnectTuning,
+  type InstanceLocation,
   type TokenEvent,
 } from './remote-instance.js';
 export { RemoteSession, createRemoteSession, type RemoteSessionOptions } from './remote-session.js';
@@ -40,3 +42,33 @@ export type {
   OutgoingRequest,
   Prefixes,
 } from './transport.js';
+export {
+  fnv1a32,
+  portsForPath,
+  PORT_RANGE_BASE,
+  PORT_RANGE_SIZE,
+  lockPath,
+  readLock,
+  readLockSync,
+  isPidAlive,
+  DEFAULT_REGISTRY_DIR,
+  REGISTRY_DIR_ENV,
+  resolveRegistryDir,
+  listInstances,
+  listInstancesSync,
+  instances$,
+  DEFAULT_POLL_INTERVAL_MS,
+  resolveEndpoints,
+  resolveEndpointsSync,
+  type FileProblem,
+  type LockResult,
+  type InstanceInfo,
+  type StaleEntry,
+  type InvalidEntry,
+  type InstanceListing,
+  type ListInstancesOptions,
+  type InstancesOptions,
+  type ResolveEndpointsOptions,
+  type ResolvedEndpoints,
+} from './discovery.js';
+export { watchFleet, type Fleet, type FleetChange, type FleetEvent, type FleetOptions } from './fleet.js';

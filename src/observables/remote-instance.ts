@@ -27,16 +27,37 @@ import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
 import { InvalidEndpointError, checkEndpoint } from './endpoint.js';
 import { FrameHub, exactTopic, type DecodeFailure, type HubSignal } from './frame-hub.js';
 import { mirrorStream, type MirrorSyncError, type SyncRetryOptions } from './mirror.js';
+import { resolveEndpointsSync, type ResolvedEndpoints } from './discovery.js';
 import { RemoteControl } from './remote-control.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './zeromq-transport.js';
 
-/** Options of `connect()`. */
-export interface ConnectOptions {
-  /** The instance's PUB endpoint, e.g. `tcp://127.0.0.1:5551`. */
-  readonly pubEndpoint: string;
-  /** The instance's ROUTER endpoint, e.g. `tcp://127.0.0.1:5552`. */
-  readonly rpcEndpoint: string;
+/** Where the instance is: its two endpoints, or a working directory to find them from. */
+export type InstanceLocation =
+  | {
+      /** The instance's PUB endpoint, e.g. `tcp://127.0.0.1:5551`. */
+      readonly pubEndpoint: string;
+      /** The instance's ROUTER endpoint, e.g. `tcp://127.0.0.1:5552`. */
+      readonly rpcEndpoint: string;
+      readonly workdir?: undefined;
+    }
+  | {
+      /**
+       * The project directory of the instance: its lock file first, then the registry's
+       * primary entry for it, then its deterministic ports (`resolution` says which).
+       */
+      readonly workdir: string;
+      /** The registry directory (default `$PANDO_REGISTRY_DIR`, else `/tmp/pando-instances`). */
+      readonly registryDir?: string;
+      readonly pubEndpoint?: undefined;
+      readonly rpcEndpoint?: undefined;
+    };
+
+/** Options of `connect()`: where the instance is, plus how to watch it. */
+export type ConnectOptions = InstanceLocation & ConnectTuning;
+
+/** How `connect()` watches the instance. */
+export interface ConnectTuning {
   /**
    * `status$` turns `stale` after this long without any event or heartbeat
    * (default 15,000 ms: three of Pando's 5 s heartbeats).
@@ -101,17 +122,29 @@ export class RemoteInstance extends RemoteControl {
   private latestSyncedAt: Date | undefined;
   private mirrorRunning = false;
 
-  constructor(readonly options: ConnectOptions) {
-    super(options.rpcEndpoint, {
+  /** How the endpoints were found, when `connect()` was given a `workdir`. */
+  readonly resolution: ResolvedEndpoints | undefined;
+  /** The instance's PUB endpoint. */
+  readonly pubEndpoint: string;
+
+  constructor(options: ConnectOptions) {
+    const resolution =
+      options.workdir === undefined
+        ? undefined
+        : resolveEndpointsSync(options.workdir, options.registryDir === undefined ? {} : { registryDir: options.registryDir });
+    const pubEndpoint = resolution?.pubEndpoint ?? options.pubEndpoint!;
+    super(resolution?.rpcEndpoint ?? options.rpcEndpoint!, {
       ...(options.transport === undefined ? {} : { transport: options.transport }),
       ...(options.rpcTimeoutMs === undefined ? {} : { timeoutMs: options.rpcTimeoutMs }),
       ...(options.rpcIdleCloseMs === undefined ? {} : { idleCloseMs: options.rpcIdleCloseMs }),
       scheduler: options.scheduler ?? asyncScheduler,
     });
+    this.resolution = resolution;
+    this.pubEndpoint = pubEndpoint;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.pubProblem = checkEndpoint(options.pubEndpoint);
+    this.pubProblem = checkEndpoint(pubEndpoint);
     const transport = options.transport;
-    this.hub = new FrameHub(options.pubEndpoint, () => transport ?? zeromqTransport, () => this.rpc.failPending('shutdown'));
+    this.hub = new FrameHub(pubEndpoint, () => transport ?? zeromqTransport, () => this.rpc.failPending('shutdown'));
     this.decodeErrors$ = this.hub.decodeErrors$.pipe(takeUntil(this.closed$));
     this.syncErrors$ = this.syncErrors.asObservable();
 
@@ -166,11 +199,6 @@ export class RemoteInstance extends RemoteControl {
     );
   }
 
-  /** The instance's PUB endpoint. */
-  get pubEndpoint(): string {
-    return this.options.pubEndpoint;
-  }
-
   /**
    * The events of the given topics, typed by the topic table. Where nobody needs everything,
    * the socket's subscription itself is narrowed to these topics.
@@ -221,7 +249,7 @@ export class RemoteInstance extends RemoteControl {
     return defer(() =>
       this.pubProblem === undefined
         ? this.hub.signals(prefixes)
-        : throwError(() => new InvalidEndpointError(this.options.pubEndpoint, this.pubProblem!)),
+        : throwError(() => new InvalidEndpointError(this.pubEndpoint, this.pubProblem!)),
     ).pipe(takeUntil(this.closed$));
   }
 
@@ -250,7 +278,12 @@ export class RemoteInstance extends RemoteControl {
 }
 
 /**
- * Connects to a Pando instance. Nothing is opened until a stream is subscribed or a method
- * called; `close()` frees everything.
+ * Connects to a Pando instance, given its endpoints or its working directory. Nothing is
+ * opened until a stream is subscribed or a method called; `close()` frees everything.
+ *
+ * ```ts
+ * const pando = connect({ workdir: process.cwd() });
+ * console.log(pando.resolution?.detail); // e.g. "lock file /repo/.pando/ipc.lock: instance …"
+ * ```
  */
 export const connect = (options: ConnectOptions): RemoteInstance => new RemoteInstance(options);

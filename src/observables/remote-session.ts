@@ -4,13 +4,13 @@ import { forSession } from '../operators/forSession.js';
 import type { Mirror } from '../operators/mirrorState.js';
 import { RemoteInstance, type ConnectOptions, type TokenEvent } from './remote-instance.js';
 
-/** Options of a `RemoteSession`: the instance's endpoints plus which session to follow. */
-export interface RemoteSessionOptions extends ConnectOptions {
+/** Options of a `RemoteSession`: where the instance is, plus which session to follow. */
+export type RemoteSessionOptions = ConnectOptions & {
   /** The instance's id, as the caller knows it (e.g. from the registry). */
   readonly instanceId: string;
   /** The session this view follows. */
   readonly sessionId: string;
-}
+};
 
 /**
  * A view of one session of a remote instance (the Go `remoteview.RemoteSession`, Rx-shaped):
@@ -39,13 +39,12 @@ export class RemoteSession {
   readonly mirror$: Observable<Mirror>;
 
   constructor(options: RemoteSessionOptions) {
-    const { instanceId, sessionId, ...connectOptions } = options;
-    this.instanceId = instanceId;
-    this.sessionId = sessionId;
-    this.instance = new RemoteInstance(connectOptions);
+    this.instanceId = options.instanceId;
+    this.sessionId = options.sessionId;
+    this.instance = new RemoteInstance(options);
     this.events$ = this.instance.events$;
-    this.sessionEvents$ = this.instance.events$.pipe(forSession(sessionId));
-    this.token$ = this.instance.tokens(sessionId);
+    this.sessionEvents$ = this.instance.events$.pipe(forSession(options.sessionId));
+    this.token$ = this.instance.tokens(options.sessionId);
     this.mirror$ = this.instance.mirror$;
   }
 

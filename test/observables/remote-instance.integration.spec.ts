@@ -1,3 +1,6 @@
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { firstValueFrom, type Observable } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { connect, type RemoteInstance } from '../../src/observables/remote-instance';
@@ -169,6 +172,24 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     await fake.stop({ silent: true });
     fakes.splice(fakes.indexOf(fake), 1);
     expect(await down).toBe('down');
+  });
+
+  it('finds the instance of a working directory through its lock file (connect({ workdir }))', async () => {
+    const fake = await start({ mode: 'pando' });
+    const workdir = mkdtempSync(join(tmpdir(), 'pando-rx-workdir-'));
+    try {
+      mkdirSync(join(workdir, '.pando'));
+      writeFileSync(
+        join(workdir, '.pando', 'ipc.lock'),
+        JSON.stringify({ instance_id: fake.instanceId, pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z' }),
+      );
+      const pando = connect({ workdir, registryDir: join(workdir, 'no-registry'), rpcTimeoutMs: 5000 });
+      instances.push(pando);
+      expect(pando.resolution).toMatchObject({ via: 'lock', instanceId: fake.instanceId, pubEndpoint: fake.pubEndpoint });
+      expect(await firstValueFrom(pando.ping())).toMatchObject({ instance_id: fake.instanceId });
+    } finally {
+      rmSync(workdir, { recursive: true, force: true });
+    }
   });
 
   it('frees every socket on close(), so that the process could exit', async () => {

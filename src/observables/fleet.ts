@@ -1,0 +1,155 @@
+import { Observable, Subject, map, mergeMap, EMPTY, filter, takeUntil, type Subscription } from 'rxjs';
+import type { PandoEvent } from '../codecs/topics.js';
+import type { Mirror } from '../operators/mirrorState.js';
+import { instances$ as watchInstances, type InstanceInfo, type InstanceListing, type InstancesOptions } from './discovery.js';
+import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
+
+/** Options of `watchFleet()`: which registry to watch, and how to connect to each instance. */
+export interface FleetOptions extends InstancesOptions {
+  /** Applied to every instance's `connect()` (timeouts, transport, scheduler…). */
+  readonly connect?: ConnectTuning;
+  /** The listings to follow (default: `instances$(options)` over the registry). */
+  readonly listing$?: Observable<InstanceListing>;
+}
+
+/** An event of one instance of the fleet. */
+export interface FleetEvent {
+  /** The instance it came from, as its registry entry describes it. */
+  readonly instance: InstanceInfo;
+  readonly event: PandoEvent;
+}
+
+/** An instance joining or leaving the fleet. */
+export type FleetChange =
+  | { readonly kind: 'joined'; readonly instance: InstanceInfo; readonly remote: RemoteInstance }
+  | { readonly kind: 'left'; readonly instance: InstanceInfo };
+
+/** Every live instance of a registry, as one set of streams. */
+export interface Fleet {
+  /** The instances joining and leaving; a subscriber first gets a `joined` for each member. */
+  readonly changes$: Observable<FleetChange>;
+  /** The events of every member, each tagged with its instance. */
+  readonly events$: Observable<FleetEvent>;
+  /** The mirror of every member that has one, by instance id; a new map on each change. */
+  readonly mirrors$: Observable<ReadonlyMap<string, Mirror>>;
+}
+
+interface Member {
+  readonly key: string;
+  readonly instance: InstanceInfo;
+  readonly remote: RemoteInstance;
+}
+
+/** Same instance, same process, same ports: otherwise the member is replaced. */
+const memberKey = (instance: InstanceInfo): string =>
+  `${instance.instance_id}|${instance.pid}|${instance.pub_port}|${instance.rpc_port}`;
+
+/**
+ * Watches every live instance of the registry as one fleet: members join as their registry
+ * files appear and leave as the files vanish or their process dies. Each member is one
+ * `RemoteInstance`, shared by the fleet's streams, and closed (every socket freed) when it
+ * leaves or when the last subscriber of the fleet unsubscribes.
+ *
+ * ```ts
+ * const fleet = watchFleet();
+ * fleet.events$.pipe(filter(({ event }) => event.topic === 'llm.end'))
+ *   .subscribe(({ instance }) => console.log(`${instance.path}: a turn ended`));
+ * fleet.mirrors$.subscribe((mirrors) => console.log(`${mirrors.size} instances`));
+ * ```
+ */
+export const watchFleet = (options: FleetOptions = {}): Fleet => {
+  const listing$ = options.listing$ ?? watchInstances(options);
+  const members = new Map<string, Member>();
+  const changes = new Subject<FleetChange>();
+  let users = 0;
+  let watching: Subscription | undefined;
+
+  const leave = (id: string): void => {
+    const member = members.get(id);
+    if (member === undefined) return;
+    members.delete(id);
+    member.remote.close();
+    changes.next({ kind: 'left', instance: member.instance });
+  };
+
+  const follow = (listing: InstanceListing): void => {
+    const live = new Map(listing.instances.map((instance) => [instance.instance_id, instance]));
+    for (const [id, member] of members) {
+      const now = live.get(id);
+      if (now === undefined || memberKey(now) !== member.key) leave(id);
+    }
+    for (const [id, instance] of live) {
+      if (members.has(id)) continue;
+      const remote = new RemoteInstance({ ...options.connect, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
+      members.set(id, { key: memberKey(instance), instance, remote });
+      changes.next({ kind: 'joined', instance, remote });
+    }
+  };
+
+  const stop = (): void => {
+    watching?.unsubscribe();
+    watching = undefined;
+    for (const id of [...members.keys()]) leave(id);
+  };
+
+  /** Ref-counted: the registry is watched while anyone subscribes to the fleet. */
+  const changes$ = new Observable<FleetChange>((subscriber) => {
+    users++;
+    for (const { instance, remote } of members.values()) subscriber.next({ kind: 'joined', instance, remote });
+    const subscription = changes.subscribe(subscriber);
+    if (watching === undefined) {
+      watching = listing$.subscribe({ next: follow, error: (error: unknown) => changes.error(error) });
+    }
+    return () => {
+      subscription.unsubscribe();
+      if (--users === 0) stop();
+    };
+  });
+
+  const leftOf = (id: string): Observable<unknown> =>
+    changes.pipe(filter((change) => change.kind === 'left' && change.instance.instance_id === id));
+
+  const events$ = changes$.pipe(
+    mergeMap((change) =>
+      change.kind === 'joined'
+        ? change.remote.events$.pipe(
+            map((event): FleetEvent => ({ instance: change.instance, event })),
+            takeUntil(leftOf(change.instance.instance_id)),
+          )
+        : EMPTY,
+    ),
+  );
+
+  const mirrors$ = new Observable<ReadonlyMap<string, Mirror>>((subscriber) => {
+    let current: ReadonlyMap<string, Mirror> = new Map();
+    const update = (id: string, mirror: Mirror | undefined): void => {
+      const next = new Map(current);
+      if (mirror === undefined) {
+        if (!next.delete(id)) return;
+      } else next.set(id, mirror);
+      current = next;
+      subscriber.next(current);
+    };
+    return changes$
+      .pipe(
+        mergeMap((change) => {
+          const id = change.instance.instance_id;
+          if (change.kind === 'left') {
+            update(id, undefined);
+            return EMPTY;
+          }
+          return change.remote.mirror$.pipe(
+            map((mirror) => ({ id, mirror })),
+            takeUntil(leftOf(id)),
+          );
+        }),
+      )
+      .subscribe({
+        next: ({ id, mirror }) => update(id, mirror),
+        error: (error: unknown) => subscriber.error(error),
+        complete: () => subscriber.complete(),
+      });
+  });
+
+  return { changes$, events$, mirrors$ };
+};
