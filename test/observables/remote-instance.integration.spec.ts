@@ -94,6 +94,8 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
   it('resyncs by itself after the instance restarts with other sessions', async () => {
     const fake = await start({ mode: 'full' });
     const pando = open(fake);
+    const mirrors: string[][] = [];
+    const keep = pando.mirror$.subscribe((m) => mirrors.push(ids(m))); // one subscription across the restart
     const before = await waitFor(pando.mirror$);
     expect(before.get('after-restart')).toBeUndefined();
     await fake.stop();
@@ -107,6 +109,9 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     const after = await waitFor(pando.mirror$, (m) => m.get('after-restart') !== undefined);
     expect(ids(after)).toEqual(['after-restart']);
     expect(after.instanceId).toBe(reborn.instanceId);
+    expect(mirrors[0]).toEqual(ids(before));
+    expect(mirrors.at(-1)).toEqual(['after-restart']);
+    keep.unsubscribe();
   });
 
   it('shares one SUB socket between subscribers of events$, token$ and mirror$', async () => {
@@ -128,9 +133,8 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     const fake = await start({ mode: 'full', script: () => 'one two three four' });
     const pando = open(fake);
     const sessionId = fake.sessions()[0]!.id;
-    await waitFor(pando.mirror$); // connected and subscribed
     const tokens = collect(pando.tokens(sessionId), 4);
-    await fake.waitForReply(); // the mirror's snapshot was answered
+    await waitFor(pando.mirror$); // the shared socket is connected: the snapshot waited for it
     await firstValueFrom(pando.sendMessage(sessionId, 'count'));
     expect((await tokens).map((t) => t.token).join('')).toBe('one two three four');
   });
@@ -167,11 +171,15 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
   it('reports status alive, then down when the instance goes away without a word', async () => {
     const fake = await start({ mode: 'pando' });
     const pando = open(fake);
+    const seen: string[] = [];
+    const watching = pando.status$.subscribe((s) => seen.push(s)); // stays subscribed, as a view would
     await waitFor(pando.status$, (s) => s === 'alive');
     const down = waitFor(pando.status$, (s) => s === 'down');
     await fake.stop({ silent: true });
     fakes.splice(fakes.indexOf(fake), 1);
     expect(await down).toBe('down');
+    expect(seen).toEqual(['connecting', 'alive', 'down']);
+    watching.unsubscribe();
   });
 
   it('finds the instance of a working directory through its lock file (connect({ workdir }))', async () => {
