@@ -1,7 +1,7 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
-import { checkTimeout, createTurnTracker, type TurnOptions } from './internal/turnTracker.js';
+import { checkTimeout, createTurnTracker, driveTracker, type TurnOptions } from './internal/turnTracker.js';
 
 /** Options of `streamText`: see `TurnOptions` (`idleTimeoutMs`, `scheduler`). */
 export type StreamTextOptions = TurnOptions;
@@ -80,21 +80,6 @@ export function streamText(options: StreamTextOptions = {}): OperatorFunction<Pa
             updatedAt: ending.endedAt,
           }),
       });
-      const subscription = source.subscribe({
-        next: (event) => tracker.next(event),
-        error: (err: unknown) => {
-          tracker.dispose();
-          subscriber.error(err);
-        },
-        complete: () => {
-          tracker.flush();
-          tracker.dispose();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        tracker.dispose();
-      };
+      return driveTracker(source, subscriber, tracker);
     });
 }

@@ -4,6 +4,7 @@ import type { PandoEvent } from '../codecs/topics.js';
 import {
   checkTimeout,
   createTurnTracker,
+  driveTracker,
   endedToolCall,
   isTopic,
   openToolCall,
@@ -108,21 +109,6 @@ export function turns(options: TurnsOptions = {}): OperatorFunction<PandoEvent, 
             status: ending.status,
           }),
       });
-      const subscription = source.subscribe({
-        next: (event) => tracker.next(event),
-        error: (err: unknown) => {
-          tracker.dispose();
-          subscriber.error(err);
-        },
-        complete: () => {
-          tracker.flush();
-          tracker.dispose();
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        tracker.dispose();
-      };
+      return driveTracker(source, subscriber, tracker);
     });
 }

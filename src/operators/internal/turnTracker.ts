@@ -1,4 +1,4 @@
-import type { SchedulerLike, Subscription } from 'rxjs';
+import type { Observable, SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
 import type { EventOf, KnownTopic, LlmTokenEvent, PandoEvent, ToolEndEvent, ToolStartEvent } from '../../codecs/topics.js';
 import type { ToolCall } from '../toolCalls.js';
 
@@ -289,5 +289,32 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
       for (const turn of active.values()) stopTimer(turn);
       active.clear();
     },
+  };
+};
+
+/**
+ * Runs `tracker` over `source` for `subscriber`: an error passes on at once, completion first
+ * ends the turns still in progress (as interrupted), and teardown cancels the idle timers.
+ */
+export const driveTracker = (
+  source: Observable<PandoEvent>,
+  subscriber: Subscriber<unknown>,
+  tracker: TurnTracker,
+): TeardownLogic => {
+  const subscription = source.subscribe({
+    next: (event) => tracker.next(event),
+    error: (err: unknown) => {
+      tracker.dispose();
+      subscriber.error(err);
+    },
+    complete: () => {
+      tracker.flush();
+      tracker.dispose();
+      subscriber.complete();
+    },
+  });
+  return () => {
+    subscription.unsubscribe();
+    tracker.dispose();
   };
 };
