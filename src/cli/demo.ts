@@ -12,7 +12,7 @@ import { toolCalls } from '../operators/toolCalls.js';
 import { turns } from '../operators/turns.js';
 import type { Mirror } from '../operators/mirrorState.js';
 import { startFakeInstance } from '../testing/fake-instance.js';
-import type { TurnScript } from '../testing/script.js';
+import { PROMPTS, demoScript as script } from './scenario.js';
 
 const tty = process.stdout.isTTY === true;
 const paint = (code: number) => (text: string): string => (tty ? `\u001b[${code}m${text}\u001b[0m` : text);
@@ -21,18 +21,6 @@ const bold = paint(1);
 const green = paint(32);
 const red = paint(31);
 const cyan = paint(36);
-
-const PROMPTS = [
-  'Why does the login test fail on CI only?',
-  'Summarise the open TODOs in src/',
-  'Rename the config loader and update its callers',
-];
-
-/** A scripted agent: a short answer streamed word by word, with one tool call. */
-const script: TurnScript = (_sessionId, content) => ({
-  reply: `Looking into "${content}". I read the relevant files, ran the check, and the cause is a timing assumption; I have a fix ready.`,
-  toolCalls: [{ name: 'read_file', params: { path: 'src/app.ts' }, result: 'export const app = createApp();', afterToken: 4 }],
-});
 
 const printMirror = (mirror: Mirror): void => {
   console.log(bold(`sessions (${mirror.size}, from ${mirror.source}):`));

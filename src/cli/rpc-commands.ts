@@ -1,0 +1,240 @@
+/**
+ * The one-shot commands: `ping`, `activate`, `interrupt`, `messages`, and `send`, which prints
+ * the reply as it streams until the turn ends.
+ */
+import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Subscription } from 'rxjs';
+import { PingResult } from '../codecs/rpc.js';
+import { isKnownEvent, type PandoEvent } from '../codecs/topics.js';
+import { connect, type RemoteInstance } from '../observables/remote-instance.js';
+import { sessionIdOf } from '../operators/internal/turnTracker.js';
+import { eventJson, humanDuration, messageJson, relativeAge, sanitize, truncate } from './format.js';
+import type { CliIo, Output } from './io.js';
+import {
+  CliError,
+  EXIT_OK,
+  InterruptedError,
+  aborted$,
+  call,
+  resolveSession,
+  resolveTarget,
+  unreachableMessage,
+  usageError,
+  type Target,
+  type TargetOptions,
+} from './target.js';
+
+/** Resolves the target, connects, runs `body`, and always closes the connection. */
+export const withInstance = async (
+  options: TargetOptions,
+  out: Output,
+  body: (pando: RemoteInstance, target: Target) => Promise<number>,
+): Promise<number> => {
+  const target = await resolveTarget(options, out.io);
+  const pando = connect({ pubEndpoint: target.pubEndpoint, rpcEndpoint: target.rpcEndpoint, rpcTimeoutMs: options.timeout });
+  out.spinner.start(`connecting to ${target.rpcEndpoint}…`);
+  try {
+    return await body(pando, target);
+  } finally {
+    out.spinner.stop();
+    pando.close();
+  }
+};
+
+const shortTitle = (title: string, out: Output, room = 60): string =>
+  JSON.stringify(truncate(sanitize(title), Math.min(room, Number.isFinite(out.columns) ? out.columns - 30 : room)));
+
+/** `ping`: one `instance.ping`, its answer and how long it took. */
+export const ping = (options: TargetOptions, out: Output): Promise<number> =>
+  withInstance(options, out, async (pando, target) => {
+    const started = Date.now();
+    const pong = await call(pando.ping(), target, options.timeout, out.io);
+    const latencyMs = Date.now() - started;
+    if (options.json === true) {
+      out.json({
+        pubEndpoint: target.pubEndpoint,
+        rpcEndpoint: target.rpcEndpoint,
+        via: target.via,
+        latencyMs,
+        result: PingResult.encode(pong),
+      });
+    } else {
+      const { styles } = out;
+      out.line(
+        `${styles.green('pong')} from ${styles.bold(sanitize(pong.instance_id))} in ${latencyMs} ms, up ${pong.uptime.text === '' ? '?' : pong.uptime.text}, ` +
+          `at ${target.rpcEndpoint} ${styles.dim(`(from ${target.detail})`)}`,
+      );
+    }
+    return EXIT_OK;
+  });
+
+/** `activate <session>`: makes it the active session. */
+export const activate = (options: TargetOptions, out: Output, given: string): Promise<number> =>
+  withInstance(options, out, async (pando, target) => {
+    const session = await resolveSession(pando, given, target, options.timeout, out.io);
+    const result = await call(pando.switchSession(session.id), target, options.timeout, out.io);
+    if (options.json === true) out.json({ sessionId: session.id, result });
+    else out.line(`session ${out.styles.bold(session.id)} ${shortTitle(session.title, out)} is now active`);
+    return EXIT_OK;
+  });
+
+/** `interrupt <session>`: cancels its running turn. */
+export const interrupt = (options: TargetOptions, out: Output, given: string): Promise<number> =>
+  withInstance(options, out, async (pando, target) => {
+    const session = await resolveSession(pando, given, target, options.timeout, out.io);
+    const result = await call(pando.interrupt(session.id), target, options.timeout, out.io);
+    if (options.json === true) out.json({ sessionId: session.id, result });
+    else out.line(`interrupted the running turn of session ${out.styles.bold(session.id)} ${shortTitle(session.title, out)}, if any`);
+    return EXIT_OK;
+  });
+
+/** `messages <session>`: the stored conversation. */
+export const messages = (options: TargetOptions, out: Output, given: string): Promise<number> =>
+  withInstance(options, out, async (pando, target) => {
+    const session = await resolveSession(pando, given, target, options.timeout, out.io);
+    const list = await call(pando.listMessages(session.id), target, options.timeout, out.io);
+    if (options.json === true) {
+      out.json({ sessionId: session.id, messages: list.map(messageJson) });
+      return EXIT_OK;
+    }
+    const { styles } = out;
+    out.line(`${styles.bold(sanitize(session.title))} ${styles.dim(`· ${session.id} · ${list.length} message${list.length === 1 ? '' : 's'}`)}`);
+    const now = out.now();
+    for (const message of list) {
+      const role = message.role === 'user' ? styles.cyan(message.role) : message.role === 'assistant' ? styles.green(message.role) : sanitize(message.role);
+      out.line();
+      out.line(`${role} ${styles.dim(`· ${relativeAge(message.created_at, now)}`)}`);
+      for (const text of sanitize(message.content, true).split('\n')) out.line(`  ${text}`);
+    }
+    return EXIT_OK;
+  });
+
+/** Options of `send`. */
+export interface SendOptions extends TargetOptions {
+  /** Give up when the session is silent this long before its `llm.end`. */
+  readonly idleTimeout: number;
+}
+
+const SEND_TOPICS = ['llm.start', 'llm.token', 'llm.end', 'tool.start', 'tool.end', 'message.append', 'session.update'] as const;
+
+type SendSignal =
+  | { readonly kind: 'event'; readonly event: PandoEvent }
+  | { readonly kind: 'down' }
+  | { readonly kind: 'idle' }
+  | { readonly kind: 'aborted' };
+
+/**
+ * `send <session> <text…>`: sends a message and prints the reply as it streams (tool calls
+ * on their own lines), until the turn's `llm.end`. With `--json`, every event of the session
+ * until then, one per line.
+ */
+export const send = (options: SendOptions, out: Output, given: string, words: readonly string[]): Promise<number> => {
+  const content = words.join(' ');
+  if (content.trim() === '') return Promise.reject(usageError('the message is empty'));
+  const io: CliIo = out.io;
+  const { styles } = out;
+  const json = options.json === true;
+  return withInstance(options, out, async (pando, target) => {
+    const session = await resolveSession(pando, given, target, options.timeout, io);
+
+    // Subscribe before sending, and wait until the instance is alive (its ping answered, so
+    // the subscription has reached it): the reply's first tokens are not missed.
+    const events = new Subject<PandoEvent>();
+    const status = new Subject<string>();
+    const stop$ = new Subject<void>();
+    const subscriptions: Subscription[] = [
+      pando.on(...SEND_TOPICS).pipe(filter((event) => sessionIdOf(event) === session.id)).subscribe(events),
+      pando.status$.subscribe(status),
+    ];
+    try {
+      const alive = await firstValueFrom(
+        race(
+          status.pipe(filter((s) => s === 'alive'), map(() => 'alive' as const)),
+          timer(options.timeout).pipe(map(() => 'timeout' as const)),
+          aborted$(io.signal).pipe(map(() => 'aborted' as const)),
+        ),
+      );
+      if (alive === 'timeout') throw new CliError(unreachableMessage(target, options.timeout));
+      if (alive === 'aborted') throw new InterruptedError();
+
+      let column = 0; // where the reply's current line is, to start tool lines on a new one
+      let tokensOut = 0;
+      let printed = false; // once output began, the spinner must not come back over it
+      const toolStarts = new Map<string, Date>();
+      const write = (text: string): void => {
+        out.write(text);
+        const newline = text.lastIndexOf('\n');
+        column = newline < 0 ? column + text.length : text.length - newline - 1;
+      };
+      const endLine = (): void => {
+        if (column > 0) write('\n');
+      };
+      /** Prints one event of the session; true at the turn's end. */
+      const print = (event: PandoEvent): boolean => {
+        if (!isKnownEvent(event)) return false;
+        printed = true;
+        if (json) out.json(eventJson(event));
+        switch (event.topic) {
+          case 'llm.token':
+            tokensOut++;
+            if (!json) write(sanitize(event.payload.token, true));
+            return false;
+          case 'tool.start':
+            toolStarts.set(event.payload.call_id, event.timestamp);
+            return false;
+          case 'tool.end': {
+            if (json) return false;
+            const started = toolStarts.get(event.payload.call_id);
+            const mark = event.payload.is_error ? styles.red('✗') : styles.green('✓');
+            const duration = started === undefined ? '' : ` ${styles.dim(humanDuration(event.timestamp.getTime() - started.getTime()))}`;
+            endLine();
+            write(`  ${mark} ${sanitize(event.payload.tool_name)}${duration}\n`);
+            return false;
+          }
+          case 'llm.end':
+            endLine();
+            return true;
+          default:
+            return false;
+        }
+      };
+
+      const signals$ = merge(
+        events.pipe(map((event): SendSignal => ({ kind: 'event', event }))),
+        status.pipe(filter((s) => s === 'down'), map((): SendSignal => ({ kind: 'down' }))),
+        aborted$(io.signal).pipe(map((): SendSignal => ({ kind: 'aborted' }))),
+        // Silence: restarted by every event of the session.
+        events.pipe(startWith(undefined), switchMap(() => timer(options.idleTimeout)), map((): SendSignal => ({ kind: 'idle' }))),
+      );
+      const ended = firstValueFrom(
+        signals$.pipe(
+          filter((signal) => signal.kind !== 'event' || print(signal.event)),
+          takeUntil(stop$), // when sending fails: drop the timers
+        ),
+      );
+      ended.catch(() => undefined); // awaited below, unless sending failed
+      await call(pando.sendMessage(session.id, content), target, options.timeout, io);
+      if (!printed) out.spinner.start('waiting for the reply…');
+      const end = await ended;
+      switch (end.kind) {
+        case 'aborted':
+          endLine();
+          out.note(styles.dim(`stopped waiting; the turn goes on (pando-rx interrupt ${session.id} cancels it)`));
+          throw new InterruptedError();
+        case 'down':
+          endLine();
+          throw new CliError(`the instance went down before the turn ended (${target.rpcEndpoint})`);
+        case 'idle':
+          endLine();
+          throw new CliError(
+            `no llm.end after ${humanDuration(options.idleTimeout)} of silence from session ${session.id}: the turn was interrupted, or the instance is stuck`,
+          );
+        case 'event':
+          if (!json && (io.stderrIsTTY ?? io.isTTY)) out.note(styles.dim(`(turn done: ${tokensOut} token${tokensOut === 1 ? '' : 's'} streamed)`));
+          return EXIT_OK;
+      }
+    } finally {
+      stop$.next();
+      for (const subscription of subscriptions) subscription.unsubscribe();
+    }
+  });
+};
