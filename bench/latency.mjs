@@ -1,0 +1,95 @@
+// Latency: the publisher process sends `llm.token` frames at a steady 10,000/s, each carrying
+// its send time (CLOCK_MONOTONIC ns, the same clock in every process); the subscriber records
+// receive time minus send time. `events$` (the time is read from the decoded event) versus a
+// bare zeromq.js SUB loop (the time is read from the frame's bytes). p50 and p99 per round,
+// medians over rounds; the bar is on p99.
+import { alternate, count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, row } from './lib/common.mjs';
+import { END_TOPIC, isEndFrame, stampOf, stampOfToken } from './lib/frames.mjs';
+import { startInstance } from './lib/instance-client.mjs';
+import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
+
+export const id = 'latency';
+export const BAR = 1.5;
+export const RATE = 10_000;
+
+const summary = (latencies, received, sent) => {
+  const us = latencies.subarray(0, received);
+  return { p50: percentile(us, 50) / 1e3, p99: percentile(us, 99) / 1e3, max: percentile(us, 100) / 1e3, received, sent };
+};
+
+export const run = async (scale) => {
+  const lib = loadLibrary();
+  const zmq = loadZeromq();
+  const events = count(scale, 30_000, 200);
+  const hwm = defaultReceiveHwm(zmq);
+  const instance = await startInstance();
+  try {
+    const publish = (before) => instance.publish({ kind: 'stamped', count: events, rate: RATE, afterSubscriptions: before + 1 });
+
+    const bare = async () => {
+      const before = await instance.subscriptions();
+      const latencies = new Float64Array(events);
+      let received = 0;
+      const stream = bareStream({
+        zmq,
+        endpoint: instance.pub,
+        hwm,
+        isEnd: isEndFrame,
+        onFrame: (frame) => {
+          if (received < events) latencies[received++] = nowNs() - stampOf(frame);
+          return received < events;
+        },
+      });
+      const published = publish(before);
+      await awaitEnd({ finished: stream.finished, published, progress: () => received });
+      stream.close();
+      const { sent } = await published;
+      return summary(latencies, received, sent);
+    };
+
+    const subject = async () => {
+      const before = await instance.subscriptions();
+      const latencies = new Float64Array(events);
+      let received = 0;
+      let resolveFinished;
+      const finished = new Promise((r) => (resolveFinished = r));
+      const pando = lib.connect({ pubEndpoint: instance.pub, rpcEndpoint: instance.rpc });
+      const subscription = pando.events$.subscribe((event) => {
+        if (event.topic === END_TOPIC) return resolveFinished();
+        if (received < events) latencies[received++] = nowNs() - stampOfToken(event.payload.token);
+        if (received === events) resolveFinished();
+      });
+      const published = publish(before);
+      await awaitEnd({ finished, published, progress: () => received });
+      subscription.unsubscribe();
+      pando.close();
+      const { sent } = await published;
+      return summary(latencies, received, sent);
+    };
+
+    const samples = await alternate({ rounds: scale.rounds, baseline: bare, subject });
+    const pick = (list, key) => median(list.map((s) => s[key]));
+    const bareP99 = pick(samples.baseline, 'p99');
+    const subjectP99 = pick(samples.subject, 'p99');
+    const ratio = subjectP99 / bareP99;
+    const fmt = (list) => `p50 ${pick(list, 'p50').toFixed(0)} µs, p99`;
+    return row({
+      id,
+      name: 'latency (10k/s)',
+      baseline: { ...figure(bareP99, 'µs'), text: `${fmt(samples.baseline)} ${bareP99.toFixed(0)} µs` },
+      subject: { ...figure(subjectP99, 'µs'), text: `${fmt(samples.subject)} ${subjectP99.toFixed(0)} µs` },
+      ratio,
+      ratioText: `${ratio.toFixed(2)}×`,
+      bar: `p99 ≤ ${BAR.toFixed(1)}×`,
+      pass: ratio <= BAR,
+      details: {
+        rate: RATE,
+        events,
+        baseline: { p50: pick(samples.baseline, 'p50'), p99: bareP99, rounds: samples.baseline },
+        subject: { p50: pick(samples.subject, 'p50'), p99: subjectP99, rounds: samples.subject },
+      },
+    });
+  } finally {
+    await instance.stop();
+  }
+};
