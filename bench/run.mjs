@@ -87,7 +87,7 @@ const formatNotes = (rows) =>
       const d = r.details ?? {};
       switch (r.id) {
         case 'throughput':
-          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}`;
+          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}; a bare loop that runs decodeFrame on each frame reaches ${d.decodeCeiling} of the counting loop (the ceiling for any pipeline that decodes), so events$ is at ${d.ofDecodeCeiling} of that ceiling`;
         case 'decode':
           return `- decode: ${d.nsPerFrame?.decodeFrame} ns/frame decodeFrame vs ${d.nsPerFrame?.jsonParse} ns/frame JSON.parse (${d.frames} frames/round)`;
         case 'latency':

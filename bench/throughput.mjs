@@ -24,7 +24,9 @@ export const run = async (scale) => {
     // publish once it has seen one more: the subscription has then reached the publisher.
     const publish = (before) => instance.publish({ kind: 'token', count: frames, afterSubscriptions: before + 1 });
 
-    const bare = async () => {
+    // `decode`: the bare loop also runs `decodeFrame` on each frame. It is not a bar, only the
+    // ceiling of what any pipeline that decodes every frame can reach on this machine.
+    const bareLoop = (decode) => async () => {
       const before = await instance.subscriptions();
       let received = 0;
       let firstNs = 0;
@@ -33,7 +35,8 @@ export const run = async (scale) => {
         endpoint: instance.pub,
         hwm,
         isEnd: isEndFrame,
-        onFrame: () => {
+        onFrame: (frame) => {
+          if (decode) lib.decodeFrame(frame);
           if (received++ === 0) firstNs = nowNs();
           return received < frames;
         },
@@ -70,7 +73,10 @@ export const run = async (scale) => {
       return { rate: rateOf(received, firstNs, endNs), received, sent };
     };
 
+    const bare = bareLoop(false);
     const samples = await alternate({ rounds: scale.rounds, baseline: bare, subject });
+    const decoding = await alternate({ rounds: scale.rounds, baseline: bare, subject: bareLoop(true) });
+    const ceiling = median(decoding.subject.map((s) => s.rate)) / median(decoding.baseline.map((s) => s.rate));
     const bareRate = median(samples.baseline.map((s) => s.rate));
     const subjectRate = median(samples.subject.map((s) => s.rate));
     const ratio = subjectRate / bareRate;
@@ -91,6 +97,9 @@ export const run = async (scale) => {
         subjectRates: samples.subject.map((s) => Math.round(s.rate)),
         baselineReceivedOfSent: share(samples.baseline),
         subjectReceivedOfSent: share(samples.subject),
+        bareDecodeRates: decoding.subject.map((s) => Math.round(s.rate)),
+        decodeCeiling: Number(ceiling.toFixed(2)),
+        ofDecodeCeiling: Number((ratio / ceiling).toFixed(2)),
       },
     });
   } finally {
