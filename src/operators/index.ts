@@ -1,6 +1,6 @@
 /**
- * RxJS operators over decoded Pando events. Browser-safe: imports only rxjs, io-ts, fp-ts,
- * sorted-btree and the codecs.
+ * RxJS operators over decoded Pando events. Browser-safe: imports only rxjs, io-ts, fp-ts
+ * and the codecs.
  */
 export {
   ofTopic,

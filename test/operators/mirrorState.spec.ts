@@ -1,7 +1,8 @@
 import * as fc from 'fast-check';
-import BTree from 'sorted-btree';
 import { from, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import type { PandoEvent, Session } from '../../src/codecs';
 import { applyMirrorEvent, createMirror, mirrorState } from '../../src/operators/mirrorState';
 import type { Mirror, MirrorSnapshot } from '../../src/operators/mirrorState';
@@ -570,98 +571,526 @@ describe('applyMirrorEvent properties', () => {
 });
 
 // ---------------------------------------------------------------------------------------------
-// Structure sharing at 10,000 sessions (the timing itself belongs to the benchmark)
+// Persistence: every Mirror answers as its own state, whatever was read or applied since
+
+/** Two sessions as `applyMirrorEvent` compares them (these test sessions are plain JSON). */
+const sameSession = (a: Session, b: Session): boolean => JSON.stringify(a) === JSON.stringify(b);
+
+/** The naive model as an immutable value that keeps identities as the mirror does. */
+class Model {
+  constructor(
+    readonly byId: ReadonlyMap<string, Session>,
+    readonly active: string | undefined,
+  ) {}
+
+  static of(snap: MirrorSnapshot): Model {
+    return new Model(new Map(snap.sessions.map((s) => [s.id, s] as const)), snap.activeSessionId);
+  }
+
+  /** The state after `e`; this one is unchanged. */
+  apply(e: PandoEvent): Model {
+    const keep = (s: Session): Session => {
+      const old = this.byId.get(s.id);
+      return old !== undefined && sameSession(old, s) ? old : s;
+    };
+    const payload = e.payload as Session & { sessions: Session[] };
+    const byId = new Map(this.byId);
+    switch (e.topic) {
+      case 'session.update':
+        byId.set(payload.id, keep(payload));
+        return new Model(byId, this.active);
+      case 'session.activated':
+        byId.set(payload.id, keep(payload));
+        return new Model(byId, payload.id);
+      case 'session.deleted':
+        byId.delete(payload.id);
+        return new Model(byId, this.active === payload.id ? undefined : this.active);
+      case 'session.list': {
+        const next = new Map(payload.sessions.map((s) => [s.id, s] as const));
+        for (const [id, s] of next) next.set(id, keep(s));
+        return new Model(next, this.active !== undefined && next.has(this.active) ? this.active : undefined);
+      }
+      default:
+        return this;
+    }
+  }
+
+  /** Whether `other` is the same state, session objects included. */
+  sameAs(other: Model): boolean {
+    if (this.active !== other.active || this.byId.size !== other.byId.size) return false;
+    for (const [id, s] of this.byId) if (other.byId.get(id) !== s) return false;
+    return true;
+  }
+
+  sessions(): Session[] {
+    return [...this.byId.values()].sort(byRecency);
+  }
+}
+
+type Aspect = 'get' | 'sessions' | 'size' | 'active' | 'json';
+
+/** Checks one aspect of `mirror` against `model`, by identity where the mirror promises it. */
+const check = (mirror: Mirror, model: Model, universe: readonly string[], aspect: Aspect): void => {
+  switch (aspect) {
+    case 'get':
+      for (const id of universe) expect(mirror.get(id)).toBe(model.byId.get(id));
+      break;
+    case 'sessions': {
+      const expected = model.sessions();
+      const actual = mirror.sessions;
+      expect(actual.length).toBe(expected.length);
+      actual.forEach((s, i) => expect(s).toBe(expected[i]));
+      expect(Object.isFrozen(actual)).toBe(true);
+      break;
+    }
+    case 'size':
+      expect(mirror.size).toBe(model.byId.size);
+      break;
+    case 'active':
+      expect(mirror.activeSessionId).toBe(model.active);
+      break;
+    case 'json':
+      expect((mirror as Mirror & { toJSON(): MirrorSnapshot }).toJSON().sessions).toEqual(model.sessions());
+      break;
+  }
+};
+const ASPECTS: readonly Aspect[] = ['get', 'sessions', 'size', 'active', 'json'];
+
+/** `n` ids: 7 make collisions and ties frequent; 40 give `sessions` many changes between reads. */
+const universeOf = (n: number): string[] => Array.from({ length: n }, (_, i) => `id${String(i).padStart(2, '0')}`);
+
+type Op =
+  | { readonly kind: 'apply'; readonly from: number | 'newest'; readonly event: PandoEvent }
+  | { readonly kind: 'burst'; readonly events: readonly PandoEvent[] }
+  | { readonly kind: 'read'; readonly which: number; readonly aspect: Aspect };
+
+const arbScenarioOver = (universe: readonly string[]) => {
+  const id = fc.constantFrom(...universe);
+  const event: fc.Arbitrary<PandoEvent> = fc.oneof(
+    { weight: 6, arbitrary: arbSession(id).map(update) },
+    { weight: 2, arbitrary: arbSession(id).map(activated) },
+    { weight: 2, arbitrary: arbSession(id).map(deleted) },
+    { weight: 1, arbitrary: fc.array(arbSession(id), { maxLength: universe.length }).map(list) },
+    { weight: 1, arbitrary: fc.constant(heartbeat()) },
+  );
+  const op: fc.Arbitrary<Op> = fc.oneof(
+    // Mostly to the newest Mirror, as a stream does; sometimes to an older one (a branch).
+    {
+      weight: 6,
+      arbitrary: fc
+        .record({ from: fc.oneof({ weight: 3, arbitrary: fc.constant('newest' as const) }, { weight: 1, arbitrary: fc.nat() }), event })
+        .map(({ from, event: e }): Op => ({ kind: 'apply', from, event: e })),
+    },
+    {
+      weight: 3,
+      arbitrary: fc
+        .record({ which: fc.nat(), aspect: fc.constantFrom(...ASPECTS) })
+        .map(({ which, aspect }): Op => ({ kind: 'read', which, aspect })),
+    },
+    // Many events to the newest, kept as one Mirror: enough to end an epoch of the store.
+    {
+      weight: 1,
+      arbitrary: fc
+        .array(event, { minLength: 50, maxLength: 300 })
+        .map((events): Op => ({ kind: 'burst', events })),
+    },
+  );
+  return fc.record({
+    snap: fc
+      .tuple(fc.array(arbSession(id), { maxLength: universe.length }), fc.option(id, { nil: undefined }))
+      .map(([sessions, active]) => snapshot(sessions, active)),
+    ops: fc.array(op, { maxLength: 80 }),
+    // The order of the final reads: a permutation drawn from these.
+    shuffle: fc.array(fc.nat(), { minLength: 1, maxLength: 100 }),
+  });
+};
+
+describe('applyMirrorEvent persistence', () => {
+  it.each([[7], [40]])(
+    'every Mirror keeps its own state, whatever is read or applied in between, in any order (%i ids)',
+    (n) => {
+      const universe = universeOf(n);
+      fc.assert(
+        fc.property(arbScenarioOver(universe), ({ snap, ops, shuffle }) => {
+          const mirrors: Mirror[] = [createMirror(snap)];
+          const models: Model[] = [Model.of(snap)];
+          for (const op of ops) {
+            if (op.kind === 'apply') {
+              const i = op.from === 'newest' ? mirrors.length - 1 : op.from % mirrors.length;
+              const next = applyMirrorEvent(mirrors[i]!, op.event);
+              const model = models[i]!.apply(op.event);
+              expect(next === mirrors[i]).toBe(model.sameAs(models[i]!));
+              if (next !== mirrors[i]) {
+                mirrors.push(next);
+                models.push(model);
+              }
+            } else if (op.kind === 'burst') {
+              let mirror = mirrors[mirrors.length - 1]!;
+              let model = models[models.length - 1]!;
+              for (const e of op.events) {
+                mirror = applyMirrorEvent(mirror, e);
+                model = model.apply(e);
+              }
+              mirrors.push(mirror);
+              models.push(model);
+            } else {
+              const i = op.which % mirrors.length;
+              check(mirrors[i]!, models[i]!, universe, op.aspect);
+            }
+          }
+          // At the end, every Mirror in a random order, every aspect: each one reroots the family.
+          const order = mirrors.map((_, i) => i);
+          for (let i = order.length - 1; i > 0; i--) {
+            const j = shuffle[i % shuffle.length]! % (i + 1);
+            [order[i], order[j]] = [order[j]!, order[i]!];
+          }
+          for (const i of order) for (const aspect of ASPECTS) check(mirrors[i]!, models[i]!, universe, aspect);
+        }),
+        { numRuns: 150 },
+      );
+    },
+  );
+
+  it('sessions, read after batches of any size (a few, many, a bulk, ids that come and go), is the full sort', () => {
+    const kept = fc.integer({ min: 0, max: 39 }).map((i) => `k${String(i).padStart(2, '0')}`);
+    // An id that comes and goes between two reads.
+    const arbChurn = fc
+      .integer({ min: 0, max: 9999 })
+      .map((i) => [update(session(`x${i}`, i % 5)), deleted(session(`x${i}`, 0))]);
+    const arbStep = fc.oneof(
+      { weight: 4, arbitrary: arbSession(kept).map((s) => [update(s)]) },
+      { weight: 1, arbitrary: arbSession(kept).map((s) => [deleted(s)]) },
+      { weight: 1, arbitrary: arbSession(kept).map((s) => [activated(s)]) },
+      { weight: 1, arbitrary: arbChurn },
+    );
+    const arbBatch = fc.oneof(
+      fc.array(arbStep, { maxLength: 8 }), // a few: spliced into a copy
+      fc.array(arbStep, { minLength: 9, maxLength: 30 }), // many: sorted among themselves and merged
+      fc.array(arbSession(kept), { maxLength: 40 }).map((sessions) => [[list(sessions)]]), // a bulk change
+      // More ids come and go than the mirror holds: it stops tracking them, and sorts anew.
+      fc.tuple(fc.array(arbChurn, { minLength: 130, maxLength: 160 }), fc.array(arbStep, { maxLength: 8 })).map(([a, b]) => [...a, ...b]),
+    );
+    fc.assert(
+      fc.property(
+        fc.array(arbSession(kept), { minLength: 20, maxLength: 40 }),
+        fc.array(fc.tuple(arbBatch, fc.boolean()), { maxLength: 8 }),
+        fc.array(fc.nat(), { minLength: 1, maxLength: 20 }),
+        (initial, batches, picks) => {
+          const snap = snapshot(initial);
+          const mirrors: Mirror[] = [createMirror(snap)];
+          const models: Model[] = [Model.of(snap)];
+          check(mirrors[0]!, models[0]!, [], 'sessions');
+          for (const [batch, readOld] of batches) {
+            let mirror = mirrors[mirrors.length - 1]!;
+            let model = models[models.length - 1]!;
+            for (const e of batch.flat()) {
+              mirror = applyMirrorEvent(mirror, e);
+              model = model.apply(e);
+            }
+            mirrors.push(mirror);
+            models.push(model);
+            // Sometimes an older Mirror first: the family goes back, then forth for the newest.
+            if (readOld) {
+              const i = picks[mirrors.length % picks.length]! % mirrors.length;
+              check(mirrors[i]!, models[i]!, [], 'sessions');
+            }
+            check(mirror, model, [], 'sessions');
+          }
+          mirrors.forEach((m, i) => check(m, models[i]!, [], 'sessions'));
+        },
+      ),
+      { numRuns: 150 },
+    );
+  });
+
+  const a1 = session('a', 1);
+  const b2 = session('b', 2);
+  const c3 = session('c', 3);
+
+  it('reads an old Mirror between events, and the stream goes on from the newest', () => {
+    const m0 = createMirror(snapshot([a1, b2, c3], 'b'));
+    const renamed = session('a', 9, 'renamed');
+    const m1 = applyMirrorEvent(m0, update(renamed));
+    const m2 = applyMirrorEvent(m1, deleted(b2));
+
+    // A reader looks at the first Mirror (`get` before `sessions`, so that nothing is cached)...
+    expect(m0.get('a')).toBe(a1);
+    expect(m0.get('b')).toBe(b2);
+    expect(m0.size).toBe(3);
+    expect(ids(m0)).toEqual(['c', 'b', 'a']);
+    expect(m0.activeSessionId).toBe('b');
+
+    // ...while the stream applies the next event to the newest one.
+    const d10 = session('d', 10);
+    const m3 = applyMirrorEvent(m2, update(d10));
+    expect(ids(m3)).toEqual(['d', 'a', 'c']);
+    expect(m3.get('d')).toBe(d10);
+    expect(m3.get('a')).toBe(renamed);
+    expect(m3.get('b')).toBeUndefined();
+    expect(m3.activeSessionId).toBeUndefined();
+
+    // Every Mirror still answers as it did.
+    expect(m1.get('b')).toBe(b2);
+    expect(ids(m1)).toEqual(['a', 'c', 'b']);
+    expect(m2.get('a')).toBe(renamed);
+    expect(m2.get('b')).toBeUndefined();
+    expect(ids(m2)).toEqual(['a', 'c']);
+    expect(m0.get('a')).toBe(a1);
+    expect(m0.get('d')).toBeUndefined();
+    expect(m3.get('d')).toBe(d10);
+    expect([m0.size, m1.size, m2.size, m3.size]).toEqual([3, 3, 2, 3]);
+  });
+
+  it('applies an event to an old Mirror as a branch: both branches and the newest stay correct', () => {
+    const m0 = createMirror(snapshot([a1, b2, c3], 'c'));
+    const m1 = applyMirrorEvent(m0, update(session('a', 5, 'a1')));
+    const m2 = applyMirrorEvent(m1, update(session('b', 6, 'b1')));
+
+    const branch = applyMirrorEvent(m0, deleted(c3)); // from the first Mirror, not the newest
+    expect(branch).not.toBe(m0);
+    expect(ids(branch)).toEqual(['b', 'a']);
+    expect(branch.get('a')).toBe(a1);
+    expect(branch.get('c')).toBeUndefined();
+    expect(branch.activeSessionId).toBeUndefined();
+
+    // The newest goes on, then the branch does, then the newest again.
+    const e7 = session('e', 7);
+    const m3 = applyMirrorEvent(m2, update(e7));
+    const branch2 = applyMirrorEvent(branch, activated(session('f', 0)));
+    const m4 = applyMirrorEvent(m3, deleted(a1));
+
+    expect(ids(m4)).toEqual(['e', 'b', 'c']);
+    expect(m4.get('e')).toBe(e7);
+    expect(m4.activeSessionId).toBe('c');
+    expect(ids(branch2)).toEqual(['b', 'a', 'f']);
+    expect(branch2.activeSessionId).toBe('f');
+    expect(branch2.get('e')).toBeUndefined();
+    expect(ids(m3)).toEqual(['e', 'b', 'a', 'c']);
+    expect(m3.get('a')?.title).toBe('a1');
+    expect(branch.get('f')).toBeUndefined();
+    expect(ids(m2)).toEqual(['b', 'a', 'c']);
+    expect(m2.get('b')?.title).toBe('b1');
+    expect(m0.get('b')).toBe(b2);
+    expect(ids(m0)).toEqual(['c', 'b', 'a']);
+    expect(m4.get('a')).toBeUndefined();
+  });
+
+  it('walks a long history back and forth without recursion (100,000 changes)', () => {
+    const m0 = createMirror(snapshot([a1, b2, c3]));
+    let m = m0;
+    for (let i = 0; i < 100_000; i++) m = applyMirrorEvent(m, update(session('a', 10 + i)));
+    expect(m0.get('a')).toBe(a1); // 100,000 steps back
+    expect(m.get('a')?.updated_at.getTime()).toBe(T0 + (10 + 99_999) * 1000); // and forth
+    expect(ids(m0)).toEqual(['c', 'b', 'a']);
+    expect(ids(m)).toEqual(['a', 'c', 'b']);
+    const last = applyMirrorEvent(m, deleted(b2));
+    expect(ids(last)).toEqual(['a', 'c']);
+    expect(m0.size).toBe(3);
+  });
+
+  it('a Mirror kept while the stream goes on does not retain the sessions that came after it', async () => {
+    // What the old Mirror holds on to is its own epoch (max(256, 4n) changes), not the history.
+    setFlagsFromString('--expose-gc');
+    const gc = runInNewContext('gc') as () => void;
+    type Ref<T> = { deref(): T | undefined };
+    const WeakRefOf = (globalThis as unknown as { WeakRef: new <T extends object>(target: T) => Ref<T> }).WeakRef;
+
+    const m0 = createMirror(snapshot([a1, b2, c3]));
+    let m = m0;
+    const later: Ref<Session>[] = [];
+    for (let i = 0; i < 3000; i++) {
+      const s = session('a', 10 + i);
+      if (i >= 1000 && i < 1100) later.push(new WeakRefOf(s)); // replaced long before the end
+      m = applyMirrorEvent(m, update(s));
+    }
+    await new Promise((resolve) => setTimeout(resolve, 0)); // WeakRefs hold until the job ends
+    gc();
+    expect(later.filter((ref) => ref.deref() !== undefined)).toHaveLength(0);
+    expect(m0.get('a')).toBe(a1);
+    expect(ids(m0)).toEqual(['c', 'b', 'a']);
+    expect(m.get('a')?.updated_at.getTime()).toBe(T0 + (10 + 2999) * 1000);
+  });
+});
+
+// ---------------------------------------------------------------------------------------------
+// The cost model at 10,000 sessions, checked by what runs, not by time (timing is the benchmark's)
 
 describe('applyMirrorEvent on 10,000 sessions', () => {
-  type Node = { keys: unknown[]; children?: Node[] };
-  const rootOf = (tree: unknown): Node => (tree as { _root: Node })._root;
-  const leavesOf = (tree: unknown): Node[] => {
-    const out: Node[] = [];
-    const walk = (node: Node): void => (node.children ? node.children.forEach(walk) : void out.push(node));
-    walk(rootOf(tree));
-    return out;
-  };
-  const storeOf = (mirror: Mirror) =>
-    (mirror as unknown as { store: { byId: BTree<string, Session>; order: BTree<unknown, Session> } }).store;
-
   const N = 10_000;
+  const idOf = (i: number): string => `s${String(i).padStart(5, '0')}`;
   // Three sessions per second, as Pando's whole-second times make ties common.
-  const big = createMirror(snapshot(Array.from({ length: N }, (_, i) => session(`s${String(i).padStart(5, '0')}`, Math.floor(i / 3)))));
+  const bigSessions = Array.from({ length: N }, (_, i) => session(idOf(i), Math.floor(i / 3)));
+  const bigSnapshot = snapshot(bigSessions, idOf(0));
 
-  // Methods that visit every entry of a tree: none may run for a one-session change.
-  const wholeTreeMethods = [
-    'valuesArray', 'keysArray', 'toArray', 'forEachPair', 'forEach', 'entries', 'entriesReversed',
-    'keys', 'values', 'greedyClone', 'editAll', 'reduce', 'filter', 'mapValues', 'setPairs',
-  ] as const;
-
-  const spyAll = () => {
-    const proto = BTree.prototype as unknown as Record<string, (...args: unknown[]) => unknown>;
-    const spies = wholeTreeMethods.filter((m) => typeof proto[m] === 'function').map((m) => jest.spyOn(proto, m));
+  /**
+   * Runs `f` with spies on what sorts, copies or walks a collection: `Array.prototype` methods,
+   * `Array.from`, and every way to iterate a `Map`. The spies are set up and read with nothing
+   * but property accesses and plain loops, so that they see `f` alone.
+   */
+  const watch = <T>(f: () => T) => {
+    // Each Map walk records the size of the Map when it starts.
+    const walkedSizes: number[] = [];
+    const mapProto = Map.prototype as unknown as Record<PropertyKey, (...args: unknown[]) => unknown>;
+    const maps = (['forEach', 'entries', 'values', 'keys', Symbol.iterator] as const).map((key) => {
+      const original = mapProto[key]!;
+      return jest.spyOn(mapProto, key).mockImplementation(function (this: Map<unknown, unknown>, ...args: unknown[]) {
+        walkedSizes.push(this.size);
+        return original.apply(this, args);
+      });
+    });
+    const from = jest.spyOn(Array, 'from');
     const sort = jest.spyOn(Array.prototype, 'sort');
-    const slice = jest.spyOn(Array.prototype, 'slice');
+    const copies = [
+      jest.spyOn(Array.prototype, 'slice'),
+      jest.spyOn(Array.prototype, 'concat'),
+      jest.spyOn(Array.prototype, 'splice'),
+      jest.spyOn(Array.prototype, 'filter'),
+      jest.spyOn(Array.prototype, 'map'),
+    ];
+    const all = [sort, ...copies, from, ...maps];
+    // `mockRestore` forgets the calls: keep the records it replaces.
+    const records: { calls: unknown[][]; contexts: unknown[] }[] = [];
+    let result: T;
+    try {
+      result = f();
+    } finally {
+      for (let i = 0; i < all.length; i++) records.push(all[i]!.mock);
+      for (let i = 0; i < all.length; i++) all[i]!.mockRestore();
+    }
+    const lengthsOf = (record: { contexts: unknown[] }): number[] =>
+      record.contexts.map((ctx) => (ctx as unknown[]).length);
+    const [sortRecord, ...rest] = records;
+    const copyRecords = rest.slice(0, copies.length);
     return {
-      calls: () => ({
-        wholeTree: spies.reduce((n, s) => n + s.mock.calls.length, 0),
-        sort: sort.mock.calls.length,
-        // Node copies slice at most a node's worth of entries; a whole copy would slice N.
-        longestSlice: Math.max(0, ...slice.mock.contexts.map((ctx) => (ctx as unknown[]).length)),
-      }),
-      restore: () => {
-        spies.forEach((s) => s.mockRestore());
-        sort.mockRestore();
-        slice.mockRestore();
-      },
+      result,
+      sorts: sortRecord!.calls.length,
+      /** The lengths of the arrays sorted. */
+      sortedLengths: lengthsOf(sortRecord!),
+      /** The longest array that any of the spied `Array.prototype` methods ran on. */
+      longestArray: Math.max(0, ...[sortRecord!, ...copyRecords].flatMap(lengthsOf)),
+      /** How many times one of them ran on an array of 1,000 or more. */
+      longArrayOps: [sortRecord!, ...copyRecords].flatMap(lengthsOf).filter((n) => n >= 1000).length,
+      arrayFroms: rest[copies.length]!.calls.length,
+      mapWalks: rest.slice(copies.length + 1).reduce((n, r) => n + r.calls.length, 0),
+      /** The largest Map walked. */
+      largestMapWalked: Math.max(0, ...walkedSizes),
     };
   };
 
+  const sample = Array.from({ length: 100 }, (_, i) => idOf(i * 97));
+
   it.each([
-    ['an update that moves a session to the top', update(session('s05000', 99_999, 'moved'))],
-    ['an update in place (same second)', update(session('s05000', Math.floor(5000 / 3), 'renamed'))],
+    ['an update that moves a session to the top', update(session(idOf(5000), 99_999, 'moved'))],
+    ['an update in place (same second)', update(session(idOf(5000), Math.floor(5000 / 3), 'renamed'))],
     ['an insert', update(session('new', 1234))],
-    ['a delete', deleted(session('s05000', 0))],
-    ['an activation', activated(session('s07777', 99_999))],
-  ])('%s touches O(log n) nodes: no sort, no whole-tree walk, unchanged sessions and most nodes shared', (_, e) => {
-    const oldSessions = big.sessions;
-    const spies = spyAll();
-    let next: Mirror;
-    try {
-      next = applyMirrorEvent(big, e);
-    } finally {
-      spies.restore();
-    }
-    const calls = spies.calls();
-    expect(calls.sort).toBe(0);
-    expect(calls.wholeTree).toBe(0);
-    expect(calls.longestSlice).toBeLessThanOrEqual(256); // sorted-btree's largest node
+    ['a delete', deleted(session(idOf(5000), 0))],
+    ['an activation', activated(session(idOf(7777), 99_999))],
+    ['the delete of the active session', deleted(session(idOf(0), 0))],
+  ])('%s sorts nothing, copies nothing, walks no Map, and shares every other session', (_, e) => {
+    for (const readFirst of [false, true]) {
+      const big = createMirror(bigSnapshot);
+      if (readFirst) void big.sessions; // `sessions` read: the next apply also records what it changes for `order`
+      const oldSessions = readFirst ? big.sessions : undefined;
+      const { result: next, sorts, longestArray, arrayFroms, mapWalks } = watch(() => applyMirrorEvent(big, e));
+      expect({ sorts, arrayFroms, mapWalks }).toEqual({ sorts: 0, arrayFroms: 0, mapWalks: 0 });
+      expect(longestArray).toBeLessThanOrEqual(1);
 
-    expect(next).not.toBe(big);
-    // The old Mirror is unchanged, and the new one shares every other session object.
-    expect(big.sessions).toBe(oldSessions);
-    expect(big.sessions).toHaveLength(N);
-    const changedId = (e.payload as Session).id;
-    for (const s of next.sessions) if (s.id !== changedId) expect(s).toBe(big.get(s.id));
-
-    // Structure sharing: all but a handful of leaves of each index are the old objects.
-    for (const index of ['byId', 'order'] as const) {
-      const oldLeaves = new Set(leavesOf(storeOf(big)[index]));
-      const newLeaves = leavesOf(storeOf(next)[index]);
-      const fresh = newLeaves.filter((leaf) => !oldLeaves.has(leaf));
-      expect(newLeaves.length).toBeGreaterThan(50);
-      expect(fresh.length).toBeLessThanOrEqual(8); // a path, plus siblings that a split or merge touches
+      expect(next).not.toBe(big);
+      const changedId = (e.payload as Session).id;
+      for (const id of sample) if (id !== changedId) expect(next.get(id)).toBe(big.get(id));
+      // The old Mirror is unchanged.
+      expect(big.size).toBe(N);
+      expect(big.get(idOf(5000))).toBe(bigSessions[5000]);
+      expect(big.get('new')).toBeUndefined();
+      if (oldSessions !== undefined) expect(big.sessions).toBe(oldSessions);
+      expect(big.sessions).toHaveLength(N);
     }
   });
 
+  it('reads sessions after a few changes without sorting: a copy and a binary search per change', () => {
+    const m0 = createMirror(bigSnapshot);
+    const first = watch(() => m0.sessions);
+    expect(first.sorts).toBe(1); // the first read sorts, once
+    expect(first.result).toHaveLength(N);
+
+    const moved = session(idOf(1), 99_999, 'moved');
+    const inserted = session('new', 2000);
+    const m1 = applyMirrorEvent(m0, update(moved));
+    const m2 = applyMirrorEvent(m1, update(inserted));
+    const m3 = applyMirrorEvent(m2, deleted(session(idOf(9999), 0)));
+    const read = watch(() => m3.sessions);
+    expect(read.sorts).toBe(0);
+    expect(read.largestMapWalked).toBe(3); // the three changed ids, not the 10,000 sessions
+    const expected = [moved, ...bigSessions.filter((s) => s.id !== idOf(1) && s.id !== idOf(9999)), inserted].sort(byRecency);
+    expect(read.result).toEqual(expected);
+    expect(read.result[0]).toBe(moved);
+
+    // An older Mirror, read after the newest: the family goes back two changes, no sort either.
+    const back = watch(() => m1.sessions);
+    expect(back.sorts).toBe(0);
+    expect(back.result[0]).toBe(moved);
+    expect(back.result).toHaveLength(N);
+    expect(back.result.includes(inserted)).toBe(false);
+    expect(m3.sessions).toBe(read.result); // cached per Mirror
+  });
+
+  it('sorts only the changed sessions after many changes, and everything after a bulk change', () => {
+    const m0 = createMirror(bigSnapshot);
+    void m0.sessions;
+
+    // 100 changes between two reads: they are sorted among themselves and merged in.
+    let m = m0;
+    for (let i = 0; i < 100; i++) m = applyMirrorEvent(m, update(session(idOf(i * 50), 5000 + i, 'bumped')));
+    const many = watch(() => m.sessions);
+    expect(many.sorts).toBe(1);
+    expect(Math.max(...many.sortedLengths)).toBe(100);
+    expect(many.result.slice(0, 3).map((s) => s.id)).toEqual([idOf(99 * 50), idOf(98 * 50), idOf(97 * 50)]);
+    expect(isSortedStrictly(many.result)).toBe(true);
+    expect(many.result).toHaveLength(N);
+
+    // A session.list that changes every session: one full sort.
+    const bulk = applyMirrorEvent(m, list(bigSessions.map((s, i) => session(s.id, N - i, 'listed'))));
+    const all = watch(() => bulk.sessions);
+    expect(all.sorts).toBe(1);
+    expect(all.sortedLengths).toEqual([N]);
+    expect(all.result[0]!.id).toBe(idOf(0));
+    expect(isSortedStrictly(all.result)).toBe(true);
+  });
+
+  it('copies the store once per epoch of 4n changes (O(1) a change on average), leaving old Mirrors theirs', () => {
+    const m0 = createMirror(bigSnapshot);
+    const run = watch(() => {
+      let m = m0;
+      for (let i = 0; i < 4 * N + 10; i++) m = applyMirrorEvent(m, update(session(idOf((i * 7) % N), 10_000 + i)));
+      return m;
+    });
+    expect(run.sorts).toBe(0);
+    expect(run.largestMapWalked).toBeLessThan(100);
+    // One epoch ended: the old store kept copies of its two arrays of n; nothing else that long.
+    expect(run.longArrayOps).toBe(2);
+    const last = run.result;
+    const lastUpdateOf7 = 4 * N + 1; // i * 7 ≡ 7 (mod N) for i ≡ 1
+    expect(last.get(idOf(7))?.updated_at.getTime()).toBe(T0 + (10_000 + lastUpdateOf7) * 1000);
+    expect(last.size).toBe(N);
+    // The first Mirror still answers, from its own epoch.
+    expect(m0.get(idOf(7))).toBe(bigSessions[7]);
+    expect(m0.size).toBe(N);
+    expect(ids(m0)[0]).toBe(idOf(N - 1));
+    expect(last.get(idOf(7))?.updated_at.getTime()).toBe(T0 + (10_000 + lastUpdateOf7) * 1000);
+  });
+
   it('builds the sessions array only when it is read, once per Mirror', () => {
-    const valuesArray = jest.spyOn(BTree.prototype, 'valuesArray');
-    try {
-      const next = applyMirrorEvent(big, update(session('s00001', 99_999)));
-      const next2 = applyMirrorEvent(next, update(session('s00002', 99_999)));
-      expect(valuesArray).not.toHaveBeenCalled();
-      expect(ids(next2).slice(0, 2)).toEqual(['s00001', 's00002']);
-      void next2.sessions;
-      expect(valuesArray).toHaveBeenCalledTimes(1);
-    } finally {
-      valuesArray.mockRestore();
-    }
+    const m0 = createMirror(bigSnapshot);
+    const applied = watch(() => {
+      const next = applyMirrorEvent(m0, update(session(idOf(1), 99_999)));
+      return applyMirrorEvent(next, update(session(idOf(2), 99_999)));
+    });
+    expect(applied.longestArray).toBeLessThanOrEqual(1);
+    expect(applied.sorts).toBe(0);
+    const next2 = applied.result;
+    const read = watch(() => [next2.sessions, next2.sessions] as const);
+    expect(read.sorts).toBe(1);
+    expect(read.result[0]).toBe(read.result[1]);
+    expect(ids(next2).slice(0, 2)).toEqual([idOf(1), idOf(2)]);
   });
 });
