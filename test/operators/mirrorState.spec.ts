@@ -888,6 +888,29 @@ describe('applyMirrorEvent persistence', () => {
     expect(m0.size).toBe(3);
   });
 
+  it('keeps every Mirror right across the epochs of the store, whatever order sessions is read in', () => {
+    // Epochs end every max(256, 4n) changes: 1,000 changes over 10 sessions make a few.
+    const start = snapshot(Array.from({ length: 10 }, (_, i) => session(`e${i}`, i)));
+    const mirrors: Mirror[] = [createMirror(start)];
+    const models: Model[] = [Model.of(start)];
+    void mirrors[0]!.sessions; // `order` is tracked from here on
+    for (let i = 0; i < 1000; i++) {
+      const e = i % 7 === 6 ? deleted(session(`e${(i * 3) % 12}`, 0)) : update(session(`e${(i * 5) % 12}`, (i * 13) % 50, `v${i}`));
+      const next = applyMirrorEvent(mirrors[mirrors.length - 1]!, e);
+      const model = models[models.length - 1]!.apply(e);
+      if (next !== mirrors[mirrors.length - 1]) {
+        mirrors.push(next);
+        models.push(model);
+      }
+    }
+    const universe = Array.from({ length: 12 }, (_, i) => `e${i}`);
+    const last = mirrors.length - 1;
+    check(mirrors[last]!, models[last]!, universe, 'sessions');
+    // Newest to oldest: each read goes back into an older epoch whose `order` was left behind.
+    for (let i = last; i >= 0; i--) check(mirrors[i]!, models[i]!, universe, 'sessions');
+    for (let i = 0; i <= last; i += 37) check(mirrors[i]!, models[i]!, universe, 'get');
+  });
+
   it('a Mirror kept while the stream goes on does not retain the sessions that came after it', async () => {
     // What the old Mirror holds on to is its own epoch (max(256, 4n) changes), not the history.
     setFlagsFromString('--expose-gc');
