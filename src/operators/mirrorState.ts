@@ -21,8 +21,9 @@ export type { Mirror, MirrorSnapshot, MirrorSource } from './internal/mirror.js'
  * ```
  *
  * Each Mirror is a new frozen object; sessions that did not change keep their identity (cheap
- * `distinctUntilChanged`, Angular `OnPush`). One change costs O(log n): two persistent B+ trees
- * copy the nodes on one path each, and `sessions` is built only when read (O(n), once per Mirror).
+ * `distinctUntilChanged`, Angular `OnPush`). One change costs O(1): the newest Mirror owns a
+ * mutable map and older Mirrors keep the changes back to their own state (rerooting); `sessions`
+ * is built only when read, kept sorted incrementally (O(n) copy, once per Mirror).
  * The state lives in each subscription; errors and completion pass through.
  *
  * The event's `instanceId` is ignored (Pando's heartbeats make it unreliable): feed the events of

@@ -174,10 +174,10 @@ interface Write {
 
 /**
  * The mutable state that the Versions of one *epoch* of a family share: the session set of its
- * current Version. Every `epochLength` writes, the next commit moves the live structures into a
- * new Store (a new epoch) and leaves copies of its arrays here (see `fork`): so an old Mirror
- * that someone keeps holds on to one epoch (O(n) sessions and at most about 4n writes), never to
- * the whole history after it.
+ * current Version. After max(256, 4n) writes, the next commit moves the live structures into a
+ * new Store (a new epoch) and leaves copies of its arrays here (see `fork`, `epochOf`): so an
+ * old Mirror that someone keeps holds on to one epoch (O(n) sessions and about 4n writes at
+ * most), never to the whole history after it.
  */
 interface Store {
   /**
