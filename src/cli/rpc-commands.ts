@@ -2,8 +2,8 @@
  * The one-shot commands: `ping`, `activate`, `interrupt`, `messages`, and `send`, which prints
  * the reply as it streams until the turn ends.
  */
-import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Subscription } from 'rxjs';
-import { PingResult } from '../codecs/rpc.js';
+import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Observable, type Subscription } from 'rxjs';
+import { PingResult, type OkResult } from '../codecs/rpc.js';
 import { isKnownEvent, type PandoEvent } from '../codecs/topics.js';
 import { connect, type RemoteInstance } from '../observables/remote-instance.js';
 import { sessionIdOf } from '../operators/internal/turnTracker.js';
@@ -67,25 +67,26 @@ export const ping = (options: TargetOptions, out: Output): Promise<number> =>
     return EXIT_OK;
   });
 
+/** A command that calls one `{ ok }` method on a session and says what it did. */
+const sessionCommand =
+  (method: (pando: RemoteInstance, sessionId: string) => Observable<OkResult>, done: string) =>
+  (options: TargetOptions, out: Output, given: string): Promise<number> =>
+    withInstance(options, out, async (pando, target) => {
+      const session = await resolveSession(pando, given, target, options.timeout, out.io);
+      const result = await call(method(pando, session.id), target, options.timeout, out.io);
+      if (options.json === true) out.json({ sessionId: session.id, result });
+      else out.line(done.replace('%s', `${out.styles.bold(session.id)} ${shortTitle(session.title, out)}`));
+      return EXIT_OK;
+    });
+
 /** `activate <session>`: makes it the active session. */
-export const activate = (options: TargetOptions, out: Output, given: string): Promise<number> =>
-  withInstance(options, out, async (pando, target) => {
-    const session = await resolveSession(pando, given, target, options.timeout, out.io);
-    const result = await call(pando.switchSession(session.id), target, options.timeout, out.io);
-    if (options.json === true) out.json({ sessionId: session.id, result });
-    else out.line(`session ${out.styles.bold(session.id)} ${shortTitle(session.title, out)} is now active`);
-    return EXIT_OK;
-  });
+export const activate = sessionCommand((pando, id) => pando.switchSession(id), 'session %s is now active');
 
 /** `interrupt <session>`: cancels its running turn. */
-export const interrupt = (options: TargetOptions, out: Output, given: string): Promise<number> =>
-  withInstance(options, out, async (pando, target) => {
-    const session = await resolveSession(pando, given, target, options.timeout, out.io);
-    const result = await call(pando.interrupt(session.id), target, options.timeout, out.io);
-    if (options.json === true) out.json({ sessionId: session.id, result });
-    else out.line(`interrupted the running turn of session ${out.styles.bold(session.id)} ${shortTitle(session.title, out)}, if any`);
-    return EXIT_OK;
-  });
+export const interrupt = sessionCommand(
+  (pando, id) => pando.interrupt(id),
+  'interrupted the running turn of session %s, if any',
+);
 
 /** `messages <session>`: the stored conversation. */
 export const messages = (options: TargetOptions, out: Output, given: string): Promise<number> =>
