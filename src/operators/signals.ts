@@ -1,0 +1,30 @@
+import type { PandoEvent, ShutdownEvent } from '../codecs/topics.js';
+
+/**
+ * What the instance logic hears about one instance, whatever carries it (ZeroMQ, the
+ * WebSocket bridge, NATS, a fake): the one signal type that flows from the transport, once
+ * decoded, to `liveness`, `liveMirror` and the RPC client. Nothing wraps it again.
+ *
+ * - `event`: one decoded event (every topic but `instance.shutdown`);
+ * - `shutdown`: the instance said it is going away (`instance.shutdown`): the only place that
+ *   topic is recognised, so that liveness, the mirror and pending calls react to one signal;
+ * - `connected` / `disconnected`: the connection to the instance came up / dropped;
+ * - `unreachable`: what carries the connection (a bridge, a relay, a NATS server) cannot be
+ *   reached, so nothing can be said about the instance itself (never sent over plain ZeroMQ);
+ * - `pong`: an `instance.ping` answered, which proves the instance alive between heartbeats.
+ */
+export type InstanceSignal =
+  | { readonly kind: 'event'; readonly event: PandoEvent }
+  | { readonly kind: 'shutdown'; readonly event: ShutdownEvent }
+  | ConnectionSignal
+  | { readonly kind: 'pong' };
+
+/** A change of the connection to the instance (or to what carries it). */
+export type ConnectionSignal =
+  | { readonly kind: 'connected' }
+  | { readonly kind: 'disconnected' }
+  | { readonly kind: 'unreachable' };
+
+/** The event behind an `event` or `shutdown` signal, else `undefined`. */
+export const eventOf = (signal: InstanceSignal): PandoEvent | undefined =>
+  signal.kind === 'event' || signal.kind === 'shutdown' ? signal.event : undefined;
