@@ -6,7 +6,7 @@
  * plays the turns once and exits.
  */
 import { filter, firstValueFrom, lastValueFrom, take, toArray } from 'rxjs';
-import { connect } from '../observables/remote-instance.js';
+import { connect } from '../index.js';
 import { streamText } from '../operators/streamText.js';
 import { toolCalls } from '../operators/toolCalls.js';
 import { turns } from '../operators/turns.js';

@@ -5,7 +5,7 @@
 import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Observable, type Subscription } from 'rxjs';
 import { PingResult, type OkResult } from '../codecs/rpc.js';
 import { isKnownEvent, type PandoEvent } from '../codecs/topics.js';
-import { connect, type RemoteInstance } from '../observables/remote-instance.js';
+import { connect, type RemoteInstance } from '../index.js';
 import { sessionIdOf } from '../operators/internal/turnTracker.js';
 import { eventJson, humanDuration, messageJson, relativeAge, sanitize, truncate } from './format.js';
 import type { CliIo, Output } from './io.js';

@@ -101,6 +101,7 @@ export {
   RpcDecodeError,
   RpcTimeoutError,
   RpcAbortedError,
+  RpcConnectionLostError,
   RpcArgumentError,
   nextRequestId,
   buildRequest,

@@ -197,8 +197,33 @@ export class RpcTimeoutError extends Error {
     readonly method: string,
     /** The timeout that ran out, in milliseconds. */
     readonly timeoutMs: number,
+    /**
+     * Whether the request had left the process when the time ran out. `false`: it was never
+     * sent and never will be, so calling again is safe. `true`: the instance may still run it.
+     */
+    readonly sent: boolean = false,
   ) {
-    super(`${method} got no reply within ${timeoutMs} ms`);
+    super(
+      `${method} got no reply within ${timeoutMs} ms` +
+        (sent ? ' (the request was sent: the instance may still run it)' : ' (the request was never sent)'),
+    );
+  }
+}
+
+/**
+ * A call whose request had been sent when the connection to the instance dropped: it fails at
+ * once rather than at its timeout. The instance may have run it (or may run it, if it only
+ * lost the connection): check before calling again when the method is not idempotent.
+ */
+export class RpcConnectionLostError extends Error {
+  override readonly name = 'RpcConnectionLostError';
+  /** Always `true`: the request had left the process. */
+  readonly sent = true;
+  constructor(
+    /** The method that was called. */
+    readonly method: string,
+  ) {
+    super(`${method} failed: the connection to the instance dropped after the request was sent (the instance may have run it)`);
   }
 }
 

@@ -3,11 +3,13 @@ import type { PandoEvent } from '../codecs/topics.js';
 import type { Mirror } from '../operators/mirrorState.js';
 import { instances$ as watchInstances, type InstanceInfo, type InstanceListing, type InstancesOptions } from './discovery.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
+import type { Transport } from './transport.js';
+import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';
 
 /** Options of `watchFleet()`: which registry to watch, and how to connect to each instance. */
 export interface FleetOptions extends InstancesOptions {
   /** Applied to every instance's `connect()` (timeouts, transport, scheduler…). */
-  readonly connect?: ConnectTuning;
+  readonly connect?: ConnectTuning & { readonly transport?: Transport };
   /** The listings to follow (default: `instances$(options)` over the registry). */
   readonly listing$?: Observable<InstanceListing>;
 }
@@ -80,7 +82,8 @@ export const watchFleet = (options: FleetOptions = {}): Fleet => {
     }
     for (const [id, instance] of live) {
       if (members.has(id)) continue;
-      const remote = new RemoteInstance({ ...options.connect, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
+      const { transport = zeromqTransport, ...tuning } = options.connect ?? {};
+      const remote = new RemoteInstance(transport, { ...tuning, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
       members.set(id, { key: memberKey(instance), instance, remote });
       changes.next({ kind: 'joined', instance, remote });
     }

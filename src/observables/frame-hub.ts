@@ -1,10 +1,9 @@
 import { BehaviorSubject, Observable, Subject, defer, share } from 'rxjs';
 import { decodeFrame, type FrameDecodeError } from '../codecs/frame.js';
-import type { PandoEvent } from '../codecs/topics.js';
-import type { ConnectionSignal, SubscriberSignal, Transport } from './transport.js';
-
-/** What the shared SUB socket reports once frames are decoded. */
-export type HubSignal = { readonly kind: 'event'; readonly event: PandoEvent } | ConnectionSignal;
+import type { ShutdownEvent } from '../codecs/topics.js';
+import type { InstanceSignal } from '../operators/signals.js';
+import { eventSignals } from './event-signals.js';
+import type { EventLinkSignal, Transport } from './transport.js';
 
 /** A frame that could not be decoded, with why. */
 export interface DecodeFailure {
@@ -17,41 +16,43 @@ export interface DecodeFailure {
 /** A prefix that matches exactly one topic on a SUB socket: the topic plus the NUL byte. */
 export const exactTopic = (topic: string): string => `${topic}\u0000`;
 
-/** Always subscribed while the socket is open: pending RPC calls fail when it arrives. */
+/** Always subscribed while the link is open: pending RPC calls fail when it arrives. */
 const SHUTDOWN_PREFIX = exactTopic('instance.shutdown');
 
 /**
- * One SUB socket per PUB endpoint, shared by every stream of a `RemoteInstance`.
+ * One event link per instance, shared by every stream of a `RemoteInstance`, and the one place
+ * where frames become `InstanceSignal`s.
  *
- * Each user of `signals(prefixes)` says which prefixes it needs; the socket is subscribed to
- * the union of what its current users need (just `''` when anyone needs everything), so that
- * unwanted frames never cross the wire. The socket opens with the first user and closes with
- * the last. Every frame is decoded once, whatever the number of users; a bad frame goes to
- * `decodeErrors$` and never ends a stream.
+ * Each user of `signals(prefixes)` says which prefixes it needs; the link is subscribed to the
+ * union of what its current users need (just `''` when anyone needs everything), so that
+ * unwanted frames never cross the wire. The link opens with the first user and closes with the
+ * last. Every frame is decoded once, whatever the number of users; a bad frame goes to
+ * `decodeErrors$` and never ends a stream. `instance.shutdown` is recognised here and only
+ * here: it becomes a `shutdown` signal, and `onShutdown` is told before any stream sees it.
  */
 export class FrameHub {
-  /** Frames that failed to decode, while the socket is open (hot). */
+  /** Frames that failed to decode, while the link is open (hot). */
   readonly decodeErrors$: Observable<DecodeFailure>;
 
   private readonly demand = new Map<string, number>();
   private readonly prefixes$ = new BehaviorSubject<readonly string[]>([]);
   private readonly failures = new Subject<DecodeFailure>();
-  private readonly shared$: Observable<HubSignal>;
+  private readonly shared$: Observable<InstanceSignal>;
   private connected = false;
   private decodeFailureCount = 0;
 
   constructor(
-    /** The instance's PUB endpoint. */
-    readonly endpoint: string,
-    transport: () => Transport,
-    /** Called for every `instance.shutdown` event, before it reaches any stream. */
-    private readonly onShutdown: (event: PandoEvent) => void = () => undefined,
+    transport: Transport,
+    /** The instance's event address (its PUB endpoint over ZeroMQ). */
+    readonly address: string,
+    /** Told of every `instance.shutdown`, before any stream sees it. */
+    private readonly onShutdown: (event: ShutdownEvent) => void = () => undefined,
   ) {
     this.decodeErrors$ = this.failures.asObservable();
-    this.shared$ = defer(() => this.decode(transport().subscriber(endpoint, this.prefixes$))).pipe(share());
+    this.shared$ = defer(() => this.decode(eventSignals(transport, address, this.prefixes$))).pipe(share());
   }
 
-  /** Whether the shared socket currently has a connection to the instance. */
+  /** Whether the shared link currently has a connection to the instance. */
   get isConnected(): boolean {
     return this.connected;
   }
@@ -61,21 +62,20 @@ export class FrameHub {
     return this.decodeFailureCount;
   }
 
-  /** The prefixes the socket is (or would be) subscribed to now. */
+  /** The prefixes the link is (or would be) subscribed to now. */
   get subscribedPrefixes(): readonly string[] {
     return this.prefixes$.value;
   }
 
   /**
-   * Decoded events and connection changes of the shared socket, with `prefixes` added to its
-   * subscription for as long as this is subscribed. A subscriber that arrives while the socket
-   * is connected gets a `connected` signal first. It also sees frames that other users asked
-   * for: filter by topic.
+   * The shared link's signals, with `prefixes` added to its subscription for as long as this
+   * is subscribed. A subscriber that arrives while the link is connected gets a `connected`
+   * signal first. It also sees frames that other users asked for: filter by topic.
    */
-  signals(prefixes: readonly string[]): Observable<HubSignal> {
-    return new Observable<HubSignal>((subscriber) => {
+  signals(prefixes: readonly string[]): Observable<InstanceSignal> {
+    return new Observable<InstanceSignal>((subscriber) => {
       this.addDemand(prefixes, 1);
-      if (this.connected) subscriber.next({ kind: 'connected', endpoint: this.endpoint });
+      if (this.connected) subscriber.next({ kind: 'connected' });
       const subscription = this.shared$.subscribe(subscriber);
       return () => {
         subscription.unsubscribe();
@@ -90,14 +90,15 @@ export class FrameHub {
       if (count > 0) this.demand.set(prefix, count);
       else this.demand.delete(prefix);
     }
-    const next = this.demand.size === 0 ? [] : this.demand.has('') ? [''] : [...this.demand.keys(), SHUTDOWN_PREFIX];
+    const next = this.demand.size === 0 ? [] : this.demand.has('') ? [''] : [...new Set([...this.demand.keys(), SHUTDOWN_PREFIX])];
     const current = this.prefixes$.value;
     const same = next.length === current.length && next.every((prefix) => current.includes(prefix));
-    if (!same) this.prefixes$.next([...new Set(next)]);
+    if (!same) this.prefixes$.next(next);
   }
 
-  private decode(source: Observable<SubscriberSignal>): Observable<HubSignal> {
-    return new Observable<HubSignal>((subscriber) => {
+  /** Frames to events (bad ones to `decodeErrors$`), `instance.shutdown` to `shutdown`. */
+  private decode(source: Observable<EventLinkSignal>): Observable<InstanceSignal> {
+    return new Observable<InstanceSignal>((subscriber) => {
       const subscription = source.subscribe({
         next: (signal) => {
           if (signal.kind !== 'frame') {
@@ -112,8 +113,13 @@ export class FrameHub {
             return;
           }
           const event = decoded.right;
-          if (event.topic === 'instance.shutdown') this.onShutdown(event);
-          subscriber.next({ kind: 'event', event });
+          if (event.topic === 'instance.shutdown') {
+            const shutdown = event as ShutdownEvent;
+            this.onShutdown(shutdown);
+            subscriber.next({ kind: 'shutdown', event: shutdown });
+          } else {
+            subscriber.next({ kind: 'event', event });
+          }
         },
         error: (error: unknown) => subscriber.error(error),
         complete: () => subscriber.complete(),

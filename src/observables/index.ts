@@ -1,20 +1,20 @@
-/** Sources and façades over a running Pando instance. Node only (ZeroMQ sockets). */
+/**
+ * Sources and façades over a running Pando instance. The instance logic (`RemoteInstance`,
+ * `RemoteControl`, the RPC client, the frame hub) is browser-safe and reaches the outside only
+ * through the transport seam; `connect()`, discovery, fleets and the ZeroMQ transport are Node.
+ * This is the layer's internal index: the public lists are `src/index.ts` and `src/browser.ts`.
+ */
+export { connect, connectControl, type ConnectOptions, type ConnectedInstance, type InstanceLocation } from './connect.js';
 export {
-  connect,
   RemoteInstance,
-  type ConnectOptions,
+  type RemoteInstanceOptions,
+  type InstanceAddresses,
   type ConnectTuning,
-  type InstanceLocation,
+  type SessionToken,
   type TokenEvent,
 } from './remote-instance.js';
-export { RemoteSession, createRemoteSession, type RemoteSessionOptions } from './remote-session.js';
-export {
-  RemoteControl,
-  createRemoteControl,
-  CONTROL_METHODS,
-  type ControlMethods,
-  type RemoteControlOptions,
-} from './remote-control.js';
+export { RemoteSession, type RemoteSessionOptions } from './remote-session.js';
+export { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 export {
   RpcClient,
   DEFAULT_RPC_TIMEOUT_MS,
@@ -24,23 +24,20 @@ export {
   type RpcDiagnostic,
   type RpcDiagnosticCounts,
 } from './rpc-client.js';
-export { FrameHub, exactTopic, type DecodeFailure, type HubSignal } from './frame-hub.js';
+export { RequestQueue, type OutgoingRequest, type RequestState, type RequestQueueOptions } from './request-queue.js';
+export { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
+export { eventSignals } from './event-signals.js';
 export { mirrorStream, type MirrorSyncError, type SyncRetryOptions, type MirrorSources } from './mirror.js';
 export { checkEndpoint, loopbackEndpoint, InvalidEndpointError } from './endpoint.js';
-export {
-  ZeromqTransport,
-  ZeromqDealer,
-  zeromqTransport,
-  type ZeromqTransportOptions,
-} from './zeromq-transport.js';
+export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions } from './transports/zeromq/zeromq-transport.js';
 export type {
   Transport,
-  DealerPort,
-  DealerSignal,
-  SubscriberSignal,
-  ConnectionSignal,
-  OutgoingRequest,
-  Prefixes,
+  EventLink,
+  EventLinkSignal,
+  RequestLink,
+  RequestLinkSignal,
+  LinkSink,
+  LinkConnectionSignal,
 } from './transport.js';
 export {
   fnv1a32,

@@ -1,7 +1,7 @@
 import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
 import { applyMirrorEvent, createMirror, type Mirror, type MirrorSnapshot } from '../operators/mirrorState.js';
-import type { HubSignal } from './frame-hub.js';
+import type { InstanceSignal } from '../operators/signals.js';
 
 /** How a failed snapshot is retried: exponential backoff between these bounds. */
 export interface SyncRetryOptions {
@@ -24,7 +24,7 @@ export interface MirrorSyncError {
 /** What the mirror needs from its instance. */
 export interface MirrorSources {
   /** The shared socket's signals, with at least `session.` and `instance.` subscribed. */
-  readonly signals: Observable<HubSignal>;
+  readonly signals: Observable<InstanceSignal>;
   /** One snapshot (`state.sync`, else `session.list`), cold. */
   readonly snapshot: () => Observable<MirrorSnapshot>;
   /** Each emission forces a new snapshot. */
@@ -85,10 +85,6 @@ export const mirrorStream = (sources: MirrorSources): Observable<Mirror> =>
     };
 
     const onEvent = (event: PandoEvent): void => {
-      if (event.topic === 'instance.shutdown') {
-        instanceWentDown = true;
-        return;
-      }
       if (instanceWentDown) {
         // The instance is back (it restarted): its sessions may have changed while it was away.
         instanceWentDown = false;
@@ -106,6 +102,7 @@ export const mirrorStream = (sources: MirrorSources): Observable<Mirror> =>
     const subscription = sources.signals.subscribe({
       next: (signal) => {
         if (signal.kind === 'event') onEvent(signal.event);
+        else if (signal.kind === 'shutdown') instanceWentDown = true;
         else if (signal.kind === 'connected') sync();
       },
       error: (error: unknown) => subscriber.error(error),

@@ -22,41 +22,23 @@ import {
 } from 'rxjs';
 import { RpcError, RpcErrorCode } from '../codecs/rpc.js';
 import type { EventOf, KnownTopic, PandoEvent } from '../codecs/topics.js';
-import { liveness, DEFAULT_HEARTBEAT_INTERVAL_MS, type LivenessSignal, type LivenessStatus } from '../operators/liveness.js';
+import { liveness, DEFAULT_HEARTBEAT_INTERVAL_MS, type LivenessStatus } from '../operators/liveness.js';
 import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
-import { InvalidEndpointError, checkEndpoint } from './endpoint.js';
-import { FrameHub, exactTopic, type DecodeFailure, type HubSignal } from './frame-hub.js';
+import { eventOf, type InstanceSignal } from '../operators/signals.js';
+import { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
 import { mirrorStream, type MirrorSyncError, type SyncRetryOptions } from './mirror.js';
-import { resolveEndpointsSync, type ResolvedEndpoints } from './discovery.js';
 import { RemoteControl } from './remote-control.js';
 import type { Transport } from './transport.js';
-import { zeromqTransport } from './zeromq-transport.js';
 
-/** Where the instance is: its two endpoints, or a working directory to find them from. */
-export type InstanceLocation =
-  | {
-      /** The instance's PUB endpoint, e.g. `tcp://127.0.0.1:5551`. */
-      readonly pubEndpoint: string;
-      /** The instance's ROUTER endpoint, e.g. `tcp://127.0.0.1:5552`. */
-      readonly rpcEndpoint: string;
-      readonly workdir?: undefined;
-    }
-  | {
-      /**
-       * The project directory of the instance: its lock file first, then the registry's
-       * primary entry for it, then its deterministic ports (`resolution` says which).
-       */
-      readonly workdir: string;
-      /** The registry directory (default `$PANDO_REGISTRY_DIR`, else `/tmp/pando-instances`). */
-      readonly registryDir?: string;
-      readonly pubEndpoint?: undefined;
-      readonly rpcEndpoint?: undefined;
-    };
+/** Where the instance is, as addresses its transport understands. */
+export interface InstanceAddresses {
+  /** Where its events come from (its PUB endpoint over ZeroMQ, e.g. `tcp://127.0.0.1:5551`). */
+  readonly pubEndpoint: string;
+  /** Where its RPC calls go (its ROUTER endpoint over ZeroMQ, e.g. `tcp://127.0.0.1:5552`). */
+  readonly rpcEndpoint: string;
+}
 
-/** Options of `connect()`: where the instance is, plus how to watch it. */
-export type ConnectOptions = InstanceLocation & ConnectTuning;
-
-/** How `connect()` watches the instance. */
+/** How a `RemoteInstance` watches the instance. */
 export interface ConnectTuning {
   /**
    * `status$` turns `stale` after this long without any event or heartbeat
@@ -65,25 +47,26 @@ export interface ConnectTuning {
   readonly heartbeatTimeoutMs?: number;
   /** Default timeout of every RPC call (default 10,000 ms, like Pando's own client). */
   readonly rpcTimeoutMs?: number;
-  /** Keep the DEALER open this long after the last call (default 1,000 ms). */
+  /** Keep the request link open this long after the last call (default 1,000 ms). */
   readonly rpcIdleCloseMs?: number;
   /** How a failed mirror snapshot is retried (exponential backoff, 500 ms to 30 s). */
   readonly syncRetry?: SyncRetryOptions;
-  /** The sockets to use (default: real ZeroMQ sockets). Tests pass a `FakeTransport`. */
-  readonly transport?: Transport;
   /** The scheduler of every timer (default `asyncScheduler`); a `TestScheduler` in marble tests. */
   readonly scheduler?: SchedulerLike;
 }
 
-/** One streamed LLM token. */
-export interface TokenEvent {
+/** Options of a `RemoteInstance`: its addresses and how to watch it. */
+export type RemoteInstanceOptions = InstanceAddresses & ConnectTuning;
+
+/** One streamed LLM token of a session. */
+export interface SessionToken {
   readonly sessionId: string;
   readonly token: string;
   readonly timestamp: Date;
 }
 
-const toLivenessSignal = (signal: HubSignal): LivenessSignal =>
-  signal.kind === 'event' ? { kind: 'event', event: signal.event } : { kind: signal.kind };
+/** @deprecated Renamed `SessionToken` (it sat beside the codecs' `LlmTokenEvent`). */
+export type TokenEvent = SessionToken;
 
 /**
  * A remote Pando instance as Observables: hot, shared streams of its events, its sessions
@@ -103,7 +86,7 @@ export class RemoteInstance extends RemoteControl {
    */
   readonly events$: Observable<PandoEvent>;
   /** Every `llm.token` as `{ sessionId, token, timestamp }` (subscribes to that topic only). */
-  readonly token$: Observable<TokenEvent>;
+  readonly token$: Observable<SessionToken>;
   /** The live list of sessions: the first emission is a complete snapshot, then one per change. */
   readonly mirror$: Observable<Mirror>;
   /** `connecting`, `alive`, `stale` or `down`; distinct values, the current one replayed. */
@@ -118,39 +101,33 @@ export class RemoteInstance extends RemoteControl {
   private readonly resync$ = new Subject<void>();
   private readonly syncErrors = new Subject<MirrorSyncError>();
   private readonly scheduler: SchedulerLike;
-  private readonly pubProblem: string | undefined;
   private latestSyncedAt: Date | undefined;
   private mirrorRunning = false;
 
-  /** How the endpoints were found, when `connect()` was given a `workdir`. */
-  readonly resolution: ResolvedEndpoints | undefined;
-  /** The instance's PUB endpoint. */
+  /** The instance's PUB endpoint (event address). */
   readonly pubEndpoint: string;
 
-  constructor(options: ConnectOptions) {
-    const resolution =
-      options.workdir === undefined
-        ? undefined
-        : resolveEndpointsSync(options.workdir, options.registryDir === undefined ? {} : { registryDir: options.registryDir });
-    const pubEndpoint = resolution?.pubEndpoint ?? options.pubEndpoint!;
-    super(resolution?.rpcEndpoint ?? options.rpcEndpoint!, {
-      ...(options.transport === undefined ? {} : { transport: options.transport }),
+  /**
+   * The instance over `transport` (Node's `connect()` passes ZeroMQ; a browser passes a
+   * WebSocket transport; tests pass a `FakeTransport`). Nothing is opened until a stream is
+   * subscribed or a method called; `close()` frees everything.
+   */
+  constructor(transport: Transport, options: RemoteInstanceOptions) {
+    super(transport, options.rpcEndpoint, {
       ...(options.rpcTimeoutMs === undefined ? {} : { timeoutMs: options.rpcTimeoutMs }),
       ...(options.rpcIdleCloseMs === undefined ? {} : { idleCloseMs: options.rpcIdleCloseMs }),
       scheduler: options.scheduler ?? asyncScheduler,
     });
-    this.resolution = resolution;
-    this.pubEndpoint = pubEndpoint;
+    this.pubEndpoint = options.pubEndpoint;
     this.scheduler = options.scheduler ?? asyncScheduler;
-    this.pubProblem = checkEndpoint(pubEndpoint);
-    const transport = options.transport;
-    this.hub = new FrameHub(pubEndpoint, () => transport ?? zeromqTransport, () => this.rpc.failPending('shutdown'));
+    // The one reaction to `instance.shutdown` outside the streams: pending calls fail at once.
+    this.hub = new FrameHub(transport, options.pubEndpoint, () => this.rpc.failPending('shutdown'));
     this.decodeErrors$ = this.hub.decodeErrors$.pipe(takeUntil(this.closed$));
     this.syncErrors$ = this.syncErrors.asObservable();
 
     this.events$ = this.live(['']).pipe(
-      filter((signal): signal is Extract<HubSignal, { kind: 'event' }> => signal.kind === 'event'),
-      map((signal) => signal.event),
+      map(eventOf),
+      filter((event): event is PandoEvent => event !== undefined),
     );
 
     this.token$ = this.on('llm.token').pipe(
@@ -186,12 +163,12 @@ export class RemoteInstance extends RemoteControl {
         filter((signal) => signal.kind === 'connected'),
         switchMap(() =>
           this.ping().pipe(
-            map((): LivenessSignal => ({ kind: 'pong' })),
+            map((): InstanceSignal => ({ kind: 'pong' })),
             catchError(() => EMPTY),
           ),
         ),
       );
-      return merge(signals$.pipe(map(toLivenessSignal)), pongs$);
+      return merge(signals$, pongs$);
     }).pipe(
       liveness({ timeoutMs, scheduler: this.scheduler }),
       takeUntil(this.closed$),
@@ -206,21 +183,21 @@ export class RemoteInstance extends RemoteControl {
   on<K extends KnownTopic>(topic: K, ...topics: K[]): Observable<K extends KnownTopic ? EventOf<K> : never> {
     const wanted = new Set<string>([topic, ...topics]);
     return this.live([...wanted].map(exactTopic)).pipe(
-      filter((signal) => signal.kind === 'event' && wanted.has(signal.event.topic)),
-      map((signal) => (signal as Extract<HubSignal, { kind: 'event' }>).event as K extends KnownTopic ? EventOf<K> : never),
+      map(eventOf),
+      filter((event): event is K extends KnownTopic ? EventOf<K> : never => event !== undefined && wanted.has(event.topic)),
     );
   }
 
   /** The tokens of one session. */
-  tokens(sessionId: string): Observable<TokenEvent> {
+  tokens(sessionId: string): Observable<SessionToken> {
     return this.token$.pipe(filter((token) => token.sessionId === sessionId));
   }
 
   /**
    * Forces a new snapshot of the sessions: a cold Observable that emits the mirror built on
-   * it, then completes.
+   * it, then completes. (Not the `state.sync` RPC: that is `stateSync()`.)
    */
-  sync(): Observable<Mirror> {
+  resyncMirror(): Observable<Mirror> {
     return defer(() => {
       // Not running yet: subscribing takes a fresh snapshot anyway; no second one is needed.
       if (!this.mirrorRunning) return this.mirror$.pipe(take(1));
@@ -235,6 +212,11 @@ export class RemoteInstance extends RemoteControl {
     });
   }
 
+  /** @deprecated Renamed `resyncMirror()`: `sync()` sat beside the `stateSync()` RPC and meant another thing. */
+  sync(): Observable<Mirror> {
+    return this.resyncMirror();
+  }
+
   /** Ends every stream, fails pending calls and frees every socket. Idempotent. */
   override close(): void {
     this.closed$.next();
@@ -244,13 +226,9 @@ export class RemoteInstance extends RemoteControl {
     super.close();
   }
 
-  /** The shared socket's signals with `prefixes` subscribed, ended by `close()`. */
-  private live(prefixes: readonly string[]): Observable<HubSignal> {
-    return defer(() =>
-      this.pubProblem === undefined
-        ? this.hub.signals(prefixes)
-        : throwError(() => new InvalidEndpointError(this.pubEndpoint, this.pubProblem!)),
-    ).pipe(takeUntil(this.closed$));
+  /** The shared link's signals with `prefixes` subscribed, ended by `close()`. */
+  private live(prefixes: readonly string[]): Observable<InstanceSignal> {
+    return this.hub.signals(prefixes).pipe(takeUntil(this.closed$));
   }
 
   /** One snapshot: `state.sync`, or `session.list` where the instance answers -32601. */
@@ -276,14 +254,3 @@ export class RemoteInstance extends RemoteControl {
     );
   }
 }
-
-/**
- * Connects to a Pando instance, given its endpoints or its working directory. Nothing is
- * opened until a stream is subscribed or a method called; `close()` frees everything.
- *
- * ```ts
- * const pando = connect({ workdir: process.cwd() });
- * console.log(pando.resolution?.detail); // e.g. "lock file /repo/.pando/ipc.lock: instance …"
- * ```
- */
-export const connect = (options: ConnectOptions): RemoteInstance => new RemoteInstance(options);

@@ -2,7 +2,8 @@ import type { Observable } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
 import { forSession } from '../operators/forSession.js';
 import type { Mirror } from '../operators/mirrorState.js';
-import { RemoteInstance, type ConnectOptions, type TokenEvent } from './remote-instance.js';
+import { connect, type ConnectOptions } from './connect.js';
+import type { RemoteInstance, SessionToken } from './remote-instance.js';
 
 /** Options of a `RemoteSession`: where the instance is, plus which session to follow. */
 export type RemoteSessionOptions = ConnectOptions & {
@@ -13,7 +14,7 @@ export type RemoteSessionOptions = ConnectOptions & {
 };
 
 /**
- * A view of one session of a remote instance (the Go `remoteview.RemoteSession`, Rx-shaped):
+ * A view of one session of a remote instance over ZeroMQ (the Go `remoteview.RemoteSession`, Rx-shaped):
  * its events and tokens, plus the instance's mirror. It owns its connection; `close()` frees it.
  *
  * ```ts
@@ -34,14 +35,14 @@ export class RemoteSession {
   /** The events of this session only. */
   readonly sessionEvents$: Observable<PandoEvent>;
   /** The LLM tokens of this session. */
-  readonly token$: Observable<TokenEvent>;
+  readonly token$: Observable<SessionToken>;
   /** The instance's live list of sessions. */
   readonly mirror$: Observable<Mirror>;
 
   constructor(options: RemoteSessionOptions) {
     this.instanceId = options.instanceId;
     this.sessionId = options.sessionId;
-    this.instance = new RemoteInstance(options);
+    this.instance = connect(options);
     this.events$ = this.instance.events$;
     this.sessionEvents$ = this.instance.events$.pipe(forSession(options.sessionId));
     this.token$ = this.instance.tokens(options.sessionId);
@@ -50,7 +51,7 @@ export class RemoteSession {
 
   /** Forces a new snapshot and emits the mirror built on it (cold; then completes). */
   sync(): Observable<Mirror> {
-    return this.instance.sync();
+    return this.instance.resyncMirror();
   }
 
   /** Ends every stream and frees every socket. */
@@ -58,6 +59,3 @@ export class RemoteSession {
     this.instance.close();
   }
 }
-
-/** Creates a `RemoteSession` (the same as `new RemoteSession(...)`). */
-export const createRemoteSession = (options: RemoteSessionOptions): RemoteSession => new RemoteSession(options);

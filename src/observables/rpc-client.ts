@@ -2,6 +2,7 @@ import { Observable, Subject, asyncScheduler, type SchedulerLike, type Subscribe
 import { isLeft } from 'fp-ts/lib/Either.js';
 import {
   RpcAbortedError,
+  RpcConnectionLostError,
   RpcTimeoutError,
   buildRequest,
   decodeResponse,
@@ -10,14 +11,14 @@ import {
   type ParamsOf,
   type ResultOf,
 } from '../codecs/rpc.js';
-import { InvalidEndpointError, checkEndpoint } from './endpoint.js';
-import type { DealerPort, DealerSignal, OutgoingRequest, Transport } from './transport.js';
-import { zeromqTransport } from './zeromq-transport.js';
+import { InvalidEndpointError } from './endpoint.js';
+import { RequestQueue, type OutgoingRequest } from './request-queue.js';
+import type { RequestLink, RequestLinkSignal, Transport } from './transport.js';
 
 /** Pando's own Go client gives up after 10 s per call; so do we, unless told otherwise. */
 export const DEFAULT_RPC_TIMEOUT_MS = 10_000;
 
-/** How long the DEALER stays open after the last call has settled, for the next one. */
+/** How long the request link stays open after the last call has settled, for the next one. */
 export const DEFAULT_RPC_IDLE_CLOSE_MS = 1_000;
 
 /** Options of one call. */
@@ -31,14 +32,12 @@ export interface RpcClientOptions {
   /** Default timeout of every call, in milliseconds (default 10,000, like Pando's client). */
   readonly timeoutMs?: number;
   /**
-   * Keep the DEALER open this long after the last call settled, so that back-to-back calls
-   * share one connection (default 1,000 ms). The socket closes after that, so that a process
+   * Keep the request link open this long after the last call settled, so that back-to-back
+   * calls share one connection (default 1,000 ms). It closes after that, so that a process
    * that is done with the client exits by itself.
    */
   readonly idleCloseMs?: number;
-  /** The sockets to use (default: real ZeroMQ sockets). Tests pass a fake. */
-  readonly transport?: Transport;
-  /** The scheduler of timeouts and idle closing (default `asyncScheduler`). */
+  /** The scheduler of timeouts, idle closing and send retries (default `asyncScheduler`). */
   readonly scheduler?: SchedulerLike;
 }
 
@@ -46,12 +45,13 @@ export interface RpcClientOptions {
 export interface RpcDiagnostic {
   /**
    * - `late-reply`: the reply of a call that had already been abandoned or had timed out;
+   * - `duplicate-reply`: a second reply to a call that was already answered;
    * - `unknown-id`: a reply whose id no call of this client ever used;
    * - `parse-error-reply`: a `-32700` reply with id `""` (the instance could not read a request);
    * - `malformed-reply`: a reply that is not a JSON-RPC response at all.
    */
-  readonly kind: 'late-reply' | 'unknown-id' | 'parse-error-reply' | 'malformed-reply';
-  /** The RPC endpoint. */
+  readonly kind: 'late-reply' | 'duplicate-reply' | 'unknown-id' | 'parse-error-reply' | 'malformed-reply';
+  /** The RPC address. */
   readonly endpoint: string;
   /** The reply's id, when it had one. */
   readonly id?: string;
@@ -69,50 +69,57 @@ interface PendingCall {
   readonly timer: Subscription;
 }
 
-/** How many abandoned ids are remembered, to tell a late reply from a stranger's. */
-const REMEMBERED_ABANDONED = 1024;
+/** How many settled ids are remembered, to tell a late or duplicate reply from a stranger's. */
+const REMEMBERED_SETTLED = 1024;
+
+/** One open request link with its queue. */
+interface Channel {
+  readonly link: RequestLink;
+  readonly queue: RequestQueue;
+}
 
 /**
- * JSON-RPC over one shared DEALER, with calls as cold single-emission Observables.
+ * JSON-RPC over one shared request link, with calls as cold single-emission Observables.
  *
  * Replies are matched by id, so any number of calls may be in flight at once and answered in
- * any order. The DEALER opens with the first call and closes when the client has been idle for
- * `idleCloseMs`, or at `close()`. A call that fails (timeout) or is abandoned (unsubscribe) is
- * withdrawn if it is still waiting for a connection, so the instance never runs it later.
+ * any order. The link opens with the first call and closes when the client has been idle for
+ * `idleCloseMs`, or at `close()`. At most once: a call that fails (timeout) or is abandoned
+ * (unsubscribe) is withdrawn if it is still waiting for a connection, so the instance never
+ * runs it later; a call whose request was sent fails at once when the connection drops.
  */
 export class RpcClient {
   /** Replies that no caller was waiting for (hot). */
   readonly diagnostics$: Observable<RpcDiagnostic>;
 
-  private readonly transport: Transport | undefined;
   private readonly scheduler: SchedulerLike;
   private readonly timeoutMs: number;
   private readonly idleCloseMs: number;
   private readonly endpointProblem: string | undefined;
   private readonly pending = new Map<string, PendingCall>();
-  private readonly abandoned = new Set<string>();
+  /** Ids of settled calls, and whether each was answered (`true`) or given up (`false`). */
+  private readonly settled = new Map<string, boolean>();
   private readonly diagnostics = new Subject<RpcDiagnostic>();
   private readonly counts: Record<RpcDiagnostic['kind'], number> = {
     'late-reply': 0,
+    'duplicate-reply': 0,
     'unknown-id': 0,
     'parse-error-reply': 0,
     'malformed-reply': 0,
   };
-  private dealer: DealerPort | undefined;
-  private dealerSubscription: Subscription | undefined;
+  private channel: Channel | undefined;
   private idleTimer: Subscription | undefined;
   private closed = false;
 
   constructor(
-    /** The instance's ROUTER endpoint, e.g. `tcp://127.0.0.1:5552`. */
+    private readonly transport: Transport,
+    /** The instance's RPC address (its ROUTER endpoint over ZeroMQ, e.g. `tcp://127.0.0.1:5552`). */
     readonly endpoint: string,
     options: RpcClientOptions = {},
   ) {
-    this.transport = options.transport;
     this.scheduler = options.scheduler ?? asyncScheduler;
     this.timeoutMs = options.timeoutMs ?? DEFAULT_RPC_TIMEOUT_MS;
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_RPC_IDLE_CLOSE_MS;
-    this.endpointProblem = checkEndpoint(endpoint);
+    this.endpointProblem = transport.checkAddress?.(endpoint);
     this.diagnostics$ = this.diagnostics.asObservable();
   }
 
@@ -128,9 +135,11 @@ export class RpcClient {
 
   /**
    * Calls `method` with `params`: a cold Observable that sends one request per subscription,
-   * emits the decoded result once and completes. It errors with `RpcArgumentError` (nothing
-   * sent), `RpcError` (an error reply), `RpcDecodeError` (an unexpected result),
-   * `RpcTimeoutError` or `RpcAbortedError`. Unsubscribing abandons the call.
+   * emits the decoded result once and completes. Nothing is sent until it is subscribed.
+   * It errors with `RpcArgumentError` (nothing sent), `RpcError` (an error reply),
+   * `RpcDecodeError` (an unexpected result), `RpcTimeoutError` (its `sent` says whether the
+   * instance may still run it), `RpcConnectionLostError` or `RpcAbortedError`. Unsubscribing
+   * abandons the call (withdrawn if it has not been sent).
    */
   call<M extends Method>(method: M, params: ParamsOf<M>, options: CallOptions = {}): Observable<ResultOf<M>> {
     return new Observable<ResultOf<M>>((subscriber) => {
@@ -148,15 +157,17 @@ export class RpcClient {
         return undefined;
       }
       const { id, json } = request.right;
-      const dealer = this.openDealer();
+      const channel = this.openChannel();
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
       const timer = this.scheduler.schedule(() => {
-        this.settle(id)?.subscriber.error(new RpcTimeoutError(method, timeoutMs));
+        const call = this.abandon(id);
+        call?.subscriber.error(new RpcTimeoutError(method, timeoutMs, call.outgoing.state === 'sent' || call.outgoing.state === 'sending'));
       }, timeoutMs);
-      this.pending.set(id, { method, subscriber: subscriber as Subscriber<unknown>, outgoing: dealer.send(json), timer });
+      const entry: PendingCall = { method, subscriber: subscriber as Subscriber<unknown>, outgoing: channel.queue.enqueue(json), timer };
+      this.pending.set(id, entry);
       return () => {
         // Abandoned by its caller before the reply (a settled call is no longer pending).
-        if (this.pending.has(id)) this.settle(id);
+        if (this.pending.get(id) === entry) this.abandon(id);
       };
     });
   }
@@ -164,70 +175,76 @@ export class RpcClient {
   /** Fails every pending call at once with `RpcAbortedError` (the instance shut down). */
   failPending(reason: 'closed' | 'shutdown' = 'shutdown'): void {
     for (const id of [...this.pending.keys()]) {
-      const call = this.settle(id);
+      const call = this.abandon(id);
       call?.subscriber.error(new RpcAbortedError(call.method, reason));
     }
   }
 
-  /** Fails every pending call, closes the DEALER and refuses further calls. Idempotent. */
+  /** Fails every pending call, closes the request link and refuses further calls. Idempotent. */
   close(): void {
     if (this.closed) return;
     this.failPending('closed');
     this.closed = true;
-    this.closeDealer();
+    this.closeChannel();
     this.diagnostics.complete();
   }
 
   /**
-   * Gives up a pending call (timeout, unsubscribe, shutdown, close): stops its timer, withdraws
-   * its request if it is still waiting for a connection, and remembers its id so that a late
-   * reply is recognised as such.
+   * Gives up a pending call (timeout, unsubscribe, shutdown, lost connection, close): stops
+   * its timer, withdraws its request if it has not been sent, and remembers its id so that a
+   * late reply is recognised as such.
    */
-  private settle(id: string): PendingCall | undefined {
+  private abandon(id: string): PendingCall | undefined {
     const call = this.pending.get(id);
     if (call === undefined) return undefined;
     this.pending.delete(id);
     call.timer.unsubscribe();
     call.outgoing.cancel();
-    this.rememberAbandoned(id);
+    this.remember(id, false);
     if (this.pending.size === 0) this.scheduleIdleClose();
     return call;
   }
 
-  private rememberAbandoned(id: string): void {
-    this.abandoned.add(id);
-    if (this.abandoned.size > REMEMBERED_ABANDONED) {
-      const oldest = this.abandoned.values().next().value as string;
-      this.abandoned.delete(oldest);
-    }
+  private remember(id: string, answered: boolean): void {
+    this.settled.set(id, answered);
+    if (this.settled.size > REMEMBERED_SETTLED) this.settled.delete(this.settled.keys().next().value as string);
   }
 
-  private openDealer(): DealerPort {
+  private openChannel(): Channel {
     this.idleTimer?.unsubscribe();
     this.idleTimer = undefined;
-    if (this.dealer !== undefined) return this.dealer;
-    const dealer = (this.transport ?? zeromqTransport).dealer(this.endpoint);
-    this.dealer = dealer;
-    this.dealerSubscription = dealer.signals$.subscribe((signal) => this.onSignal(signal));
-    return dealer;
+    if (this.channel !== undefined) return this.channel;
+    const link = this.transport.openRequests(this.endpoint, {
+      next: (signal) => this.onSignal(signal),
+      error: (err) => this.onLinkError(err),
+    });
+    const queue = new RequestQueue(link, { scheduler: this.scheduler, onError: (err) => this.onLinkError(err) });
+    this.channel = { link, queue };
+    return this.channel;
   }
 
   private scheduleIdleClose(): void {
-    if (this.dealer === undefined || this.closed) return;
+    if (this.channel === undefined || this.closed) return;
     this.idleTimer?.unsubscribe();
     this.idleTimer = this.scheduler.schedule(() => {
       this.idleTimer = undefined;
-      if (this.pending.size === 0) this.closeDealer();
+      if (this.pending.size === 0) this.closeChannel();
     }, this.idleCloseMs);
   }
 
-  private closeDealer(): void {
+  private closeChannel(): void {
     this.idleTimer?.unsubscribe();
     this.idleTimer = undefined;
-    this.dealerSubscription?.unsubscribe();
-    this.dealerSubscription = undefined;
-    this.dealer?.close();
-    this.dealer = undefined;
+    const channel = this.channel;
+    this.channel = undefined;
+    channel?.queue.close();
+    channel?.link.close();
+  }
+
+  /** The link failed for good: every pending call fails with its error; the next call opens a new link. */
+  private onLinkError(err: unknown): void {
+    this.closeChannel();
+    for (const id of [...this.pending.keys()]) this.abandon(id)?.subscriber.error(err);
   }
 
   private report(kind: RpcDiagnostic['kind'], detail: string, id?: string): void {
@@ -235,9 +252,30 @@ export class RpcClient {
     this.diagnostics.next(id === undefined ? { kind, endpoint: this.endpoint, detail } : { kind, endpoint: this.endpoint, id, detail });
   }
 
-  private onSignal(signal: DealerSignal): void {
-    if (signal.kind !== 'reply') return;
-    const response = decodeResponse(signal.frame);
+  private onSignal(signal: RequestLinkSignal): void {
+    switch (signal.kind) {
+      case 'reply':
+        return this.onReply(signal.frame);
+      case 'connected':
+      case 'ready':
+        return this.channel?.queue.flush();
+      case 'disconnected':
+      case 'unreachable':
+        return this.onConnectionLost();
+    }
+  }
+
+  /** Calls whose request left on a connection that has dropped fail now, not at their timeout. */
+  private onConnectionLost(): void {
+    for (const [id, call] of [...this.pending]) {
+      if (call.outgoing.state !== 'sent') continue;
+      this.abandon(id);
+      call.subscriber.error(new RpcConnectionLostError(call.method));
+    }
+  }
+
+  private onReply(frame: Uint8Array): void {
+    const response = decodeResponse(frame);
     if (isLeft(response)) {
       this.report('malformed-reply', response.left.detail);
       return;
@@ -245,9 +283,13 @@ export class RpcClient {
     const reply = response.right;
     const call = this.pending.get(reply.id);
     if (call === undefined) {
+      const answered = this.settled.get(reply.id);
       if (reply.id === '' && 'error' in reply) {
         this.report('parse-error-reply', `${reply.error.code}: ${reply.error.message}`, reply.id);
-      } else if (this.abandoned.delete(reply.id)) {
+      } else if (answered === true) {
+        this.report('duplicate-reply', 'the call had already been answered', reply.id);
+      } else if (answered === false) {
+        this.settled.delete(reply.id);
         this.report('late-reply', 'the call had already been abandoned or had timed out', reply.id);
       } else {
         this.report('unknown-id', 'no call of this client used that id', reply.id);
@@ -256,6 +298,7 @@ export class RpcClient {
     }
     this.pending.delete(reply.id);
     call.timer.unsubscribe();
+    this.remember(reply.id, true);
     if (this.pending.size === 0) this.scheduleIdleClose();
     const result = decodeResult(call.method, reply);
     if (isLeft(result)) {

@@ -1,20 +1,12 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import type { PandoEvent } from '../codecs/index.js';
+import type { InstanceSignal } from './signals.js';
 
 /** How an instance looks from here. */
 export type LivenessStatus = 'connecting' | 'alive' | 'stale' | 'down';
 
-/** What `liveness` listens to. */
-export type LivenessSignal =
-  /** Any decoded event, heartbeats included. */
-  | { readonly kind: 'event'; readonly event: PandoEvent }
-  /** A successful `instance.ping`. */
-  | { readonly kind: 'pong' }
-  /** The SUB connection came up. */
-  | { readonly kind: 'connected' }
-  /** The SUB connection dropped. */
-  | { readonly kind: 'disconnected' };
+/** What `liveness` listens to: the one signal type of an instance. */
+export type LivenessSignal = InstanceSignal;
 
 /** Options of `liveness`. */
 export interface LivenessOptions {
@@ -98,7 +90,11 @@ export function liveness(options: LivenessOptions): OperatorFunction<LivenessSig
           switch (signal.kind) {
             case 'event':
               restartTimer();
-              become(signal.event.topic === 'instance.shutdown' ? 'down' : 'alive');
+              become('alive');
+              break;
+            case 'shutdown':
+              restartTimer();
+              become('down');
               break;
             case 'pong':
               restartTimer();
@@ -110,6 +106,7 @@ export function liveness(options: LivenessOptions): OperatorFunction<LivenessSig
               if (status === 'down') become('connecting');
               break;
             case 'disconnected':
+            case 'unreachable':
               connected = false;
               become('down');
               break;

@@ -29,9 +29,4 @@ export {
   type TurnScript,
 } from './script.js';
 export { DEFAULT_SESSION_IDS, defaultSeed, wholeSeconds, type SeedData } from './sessions.js';
-export {
-  FakeTransport,
-  FakeDealer,
-  FakeSubscriberSocket,
-  type FakeTransportOptions,
-} from '../observables/fake-transport.js';
+export { FakeTransport, FakeDealer, FakeSubscriber } from './fake-transport.js';

@@ -1,0 +1,65 @@
+import * as zmq from 'zeromq';
+import type { EventLink, EventLinkSignal, LinkSink } from '../../transport.js';
+import { isClosedError, watchConnection } from './watch-connection.js';
+
+/**
+ * One `zmq.Subscriber` as an {@link EventLink}:
+ *
+ * - `linger: 0` (ZMQ_LINGER): close at once, nothing kept behind;
+ * - `subscribe(prefix)` / `unsubscribe(prefix)`: ZMQ_SUBSCRIBE / ZMQ_UNSUBSCRIBE with the
+ *   prefix as UTF-8 bytes (a topic plus `'\u0000'` must reach libzmq with its NUL byte): a
+ *   byte-prefix filter applied by the publisher;
+ * - `connect(address)`: libzmq connects in the background and reconnects by itself
+ *   (ZMQ_RECONNECT_IVL), so a peer that is down is never an error, only a missing `connected`.
+ *
+ * One receive loop reads the socket (zeromq.js allows one pending `receive()`); each message's
+ * first frame is reported as it came (a Buffer, not copied). A socket with a pending receive
+ * keeps Node's event loop alive until it is closed.
+ */
+export function openZeromqEventLink(
+  address: string,
+  sink: LinkSink<EventLinkSignal>,
+  onSocket?: (socket: zmq.Subscriber) => void,
+): EventLink {
+  const socket = new zmq.Subscriber({ linger: 0 });
+  let closing = false;
+  const fail = (err: unknown): void => {
+    if (closing) return;
+    close();
+    sink.error(err);
+  };
+  const watcher = watchConnection(socket.events, {
+    onSignal: (signal) => sink.next(signal),
+    onError: fail,
+    isClosing: () => closing,
+  });
+  function close(): void {
+    if (closing) return;
+    closing = true;
+    socket.close();
+    watcher.socketClosed();
+  }
+  try {
+    onSocket?.(socket);
+    socket.connect(address);
+  } catch (err) {
+    close();
+    throw err;
+  }
+  void (async () => {
+    try {
+      while (!closing) {
+        const [frame] = await socket.receive();
+        if (closing) return;
+        if (frame !== undefined) sink.next({ kind: 'frame', frame });
+      }
+    } catch (err) {
+      if (!(closing && isClosedError(err))) fail(err);
+    }
+  })();
+  return {
+    subscribe: (prefix) => socket.subscribe(Buffer.from(prefix, 'utf8')),
+    unsubscribe: (prefix) => socket.unsubscribe(Buffer.from(prefix, 'utf8')),
+    close,
+  };
+}

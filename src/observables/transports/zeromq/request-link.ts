@@ -1,0 +1,90 @@
+import { randomBytes } from 'node:crypto';
+import * as zmq from 'zeromq';
+import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
+import { isClosedError, watchConnection } from './watch-connection.js';
+
+const READY: RequestLinkSignal = { kind: 'ready' };
+
+/** True for the EAGAIN of a send that could not be queued at once (`sendTimeout: 0`). */
+const isAgain = (err: unknown): boolean =>
+  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EAGAIN';
+
+/**
+ * One `zmq.Dealer` as a {@link RequestLink}:
+ *
+ * - `linger: 0` (ZMQ_LINGER): `close()` drops anything still queued in libzmq;
+ * - `immediate: true` (ZMQ_IMMEDIATE): messages are queued only to completed connections, and
+ *   a connection's queue is dropped when it breaks, so nothing waits inside libzmq for an
+ *   instance that is down and gets executed when it comes back;
+ * - `sendTimeout: 0` (ZMQ_SNDTIMEO 0): a send with no connection fails at once with EAGAIN,
+ *   which `send` answers as `false` (the request stays in the caller's queue);
+ * - `routingId` (ZMQ_ROUTING_ID): `pando-rx-` plus 16 random hex digits, unique per dealer, so
+ *   that two dealers never receive each other's replies.
+ *
+ * Requests go out as `[empty frame][JSON]`; the last frame of each reply is reported.
+ * `ready` is reported on ZMQ_EVENT_HANDSHAKE_SUCCEEDED (the connection can now take messages).
+ */
+export function openZeromqRequestLink(
+  address: string,
+  sink: LinkSink<RequestLinkSignal>,
+  onSocket?: (socket: zmq.Dealer) => void,
+): RequestLink {
+  const socket = new zmq.Dealer({
+    linger: 0,
+    immediate: true,
+    sendTimeout: 0,
+    routingId: `pando-rx-${randomBytes(8).toString('hex')}`,
+  });
+  let closing = false;
+  const fail = (err: unknown): void => {
+    if (closing) return;
+    close();
+    sink.error(err);
+  };
+  const watcher = watchConnection(socket.events, {
+    onSignal: (signal) => sink.next(signal),
+    onHandshake: () => sink.next(READY),
+    onError: fail,
+    isClosing: () => closing,
+  });
+  function close(): void {
+    if (closing) return;
+    closing = true;
+    socket.close();
+    watcher.socketClosed();
+  }
+  try {
+    onSocket?.(socket);
+    socket.connect(address);
+  } catch (err) {
+    close();
+    throw err;
+  }
+  void (async () => {
+    try {
+      while (!closing) {
+        const message = await socket.receive();
+        if (closing) return;
+        const frame = message[message.length - 1];
+        if (frame !== undefined) sink.next({ kind: 'reply', frame });
+      }
+    } catch (err) {
+      if (!(closing && isClosedError(err))) fail(err);
+    }
+  })();
+  return {
+    send: async (json) => {
+      // Cheap check (ZMQ_EVENTS): with ZMQ_IMMEDIATE the socket is writable only while a
+      // completed connection has room. Saves creating a rejected promise on every retry.
+      if (closing || !socket.writable) return false;
+      try {
+        await socket.send(['', json]);
+        return true;
+      } catch (err) {
+        if (closing || isAgain(err)) return false;
+        throw err;
+      }
+    },
+    close,
+  };
+}
