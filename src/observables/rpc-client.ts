@@ -133,6 +133,11 @@ export class RpcClient {
     return this.pending.size;
   }
 
+  /** How many of them have not been sent yet (they wait for a connection and can still be withdrawn). */
+  get unsentCount(): number {
+    return this.channel?.queue.waiting ?? 0;
+  }
+
   /**
    * Calls `method` with `params`: a cold Observable that sends one request per subscription,
    * emits the decoded result once and completes. Nothing is sent until it is subscribed.

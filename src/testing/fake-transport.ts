@@ -8,6 +8,14 @@ import type {
   Transport,
 } from '../observables/transport.js';
 
+/** Options of {@link FakeTransport}. */
+export interface FakeTransportOptions {
+  /** The clock of `openedAt` / `closedAt` (default `asyncScheduler.now()`: virtual in `run()`). */
+  readonly now?: () => number;
+  /** How addresses are checked, e.g. `checkEndpoint` to refuse what ZeroMQ would (default: none). */
+  readonly checkAddress?: (address: string) => string | undefined;
+}
+
 /**
  * An in-memory transport for marble tests: no sockets, no timers, no promises. It only
  * records what the instance logic asks of it and lets the test push what an instance would
@@ -29,7 +37,15 @@ export class FakeTransport implements Transport {
   /** Every request link opened so far, in order (closed ones included). */
   readonly dealers: FakeDealer[] = [];
 
-  constructor(private readonly now: () => number = () => asyncScheduler.now()) {}
+  private readonly now: () => number;
+
+  constructor(options: FakeTransportOptions = {}) {
+    this.now = options.now ?? (() => asyncScheduler.now());
+    if (options.checkAddress !== undefined) this.checkAddress = options.checkAddress;
+  }
+
+  /** What is wrong with an address (only when the options gave a check). */
+  readonly checkAddress?: (address: string) => string | undefined;
 
   openEvents(address: string, sink: LinkSink<EventLinkSignal>): EventLink {
     const link = new FakeSubscriber(address, sink, this.now);

@@ -29,4 +29,4 @@ export {
   type TurnScript,
 } from './script.js';
 export { DEFAULT_SESSION_IDS, defaultSeed, wholeSeconds, type SeedData } from './sessions.js';
-export { FakeTransport, FakeDealer, FakeSubscriber } from './fake-transport.js';
+export { FakeTransport, FakeDealer, FakeSubscriber, type FakeTransportOptions } from './fake-transport.js';

@@ -1,15 +1,17 @@
 import { TestScheduler } from 'rxjs/testing';
-import type { Observable } from 'rxjs';
-import { FakeTransport, type FakeDealer } from '../../src/observables/fake-transport';
+import { switchMap, type Observable } from 'rxjs';
+import { FakeTransport, type FakeDealer } from '../../src/testing/fake-transport';
 import { RpcClient, type RpcDiagnostic } from '../../src/observables/rpc-client';
-import { RemoteControl, CONTROL_METHODS } from '../../src/observables/remote-control';
-import { InvalidEndpointError } from '../../src/observables/endpoint';
+import { RemoteControl } from '../../src/observables/remote-control';
+import { InvalidEndpointError, checkEndpoint } from '../../src/observables/endpoint';
 import {
   RpcAbortedError,
   RpcArgumentError,
   RpcDecodeError,
   RpcError,
   RpcTimeoutError,
+  RpcConnectionLostError,
+  MethodTable,
 } from '../../src/codecs/rpc';
 
 const ENDPOINT = 'tcp://127.0.0.1:5552';
@@ -37,7 +39,7 @@ describe('RpcClient (virtual time, fake transport)', () => {
   });
 
   const client = (timeoutMs = 100, idleCloseMs = 50): RpcClient =>
-    new RpcClient(ENDPOINT, { transport, scheduler: testScheduler, timeoutMs, idleCloseMs });
+    new RpcClient(transport, ENDPOINT, { scheduler: testScheduler, timeoutMs, idleCloseMs });
 
   it('is cold: nothing is opened or sent until subscribed', () => {
     const rpc = client();
@@ -94,11 +96,12 @@ describe('RpcClient (virtual time, fake transport)', () => {
   it('fails with RpcTimeoutError after the client timeout, or a per-call timeoutMs', () => {
     testScheduler.run(({ expectObservable }) => {
       const rpc = client(100);
-      expectObservable(rpc.call('instance.ping', {})).toBe('100ms #', undefined, new RpcTimeoutError('instance.ping', 100));
+      // Both were sent (the link came up at 1 ms): the error says the instance may still run them.
+      expectObservable(rpc.call('instance.ping', {})).toBe('100ms #', undefined, new RpcTimeoutError('instance.ping', 100, true));
       expectObservable(rpc.call('instance.ping', {}, { timeoutMs: 30 })).toBe(
         '30ms #',
         undefined,
-        new RpcTimeoutError('instance.ping', 30),
+        new RpcTimeoutError('instance.ping', 30, true),
       );
       testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
     });
@@ -113,15 +116,54 @@ describe('RpcClient (virtual time, fake transport)', () => {
         new RpcTimeoutError('message.send', 100),
       );
       testScheduler.schedule(() => {
-        expect(transport.dealers[0]!.queued).toHaveLength(1);
+        expect(rpc.unsentCount).toBe(1);
       }, 50);
       // The instance comes back after the caller was told the call failed.
       testScheduler.schedule(() => {
         const dealer = transport.dealers[0]!;
-        expect(dealer.queued).toHaveLength(0);
+        expect(rpc.unsentCount).toBe(0);
         dealer.connect();
         expect(dealer.sent).toHaveLength(0);
       }, 120);
+    });
+  });
+
+  it('says whether a timed-out call was sent: never sent is safe to retry, sent may still run', () => {
+    const errors: RpcTimeoutError[] = [];
+    testScheduler.run(() => {
+      const rpc = client(100);
+      rpc.call('message.send', { session_id: 's', content: 'never sent' }).subscribe({ error: (e: RpcTimeoutError) => errors.push(e) });
+      testScheduler.schedule(() => {
+        transport.dealers[0]!.connect();
+        rpc.call('message.send', { session_id: 's', content: 'sent' }).subscribe({ error: (e: RpcTimeoutError) => errors.push(e) });
+      }, 150);
+    });
+    expect(errors.map((e) => [e.name, e.sent])).toEqual([
+      ['RpcTimeoutError', false],
+      ['RpcTimeoutError', true],
+    ]);
+    expect(errors[0]!.message).toBe('message.send got no reply within 100 ms (the request was never sent)');
+    expect(errors[1]!.message).toBe('message.send got no reply within 100 ms (the request was sent: the instance may still run it)');
+  });
+
+  it('fails the calls that were sent at once when the connection drops; unsent ones wait for the next connection', () => {
+    testScheduler.run(({ expectObservable, cold }) => {
+      const rpc = client(100);
+      expectObservable(rpc.call('message.send', { session_id: 's', content: 'sent' })).toBe(
+        '10ms #',
+        undefined,
+        new RpcConnectionLostError('message.send'),
+      );
+      // Subscribed while the connection is down: it waits in our queue, unsent, then goes.
+      expectObservable(cold('11ms (a|)').pipe(switchMap(() => rpc.call('session.list', {})))).toBe('53ms (r|)', { r: [] });
+      testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
+      testScheduler.schedule(() => transport.dealers[0]!.disconnect(), 10);
+      testScheduler.schedule(() => expect(rpc.unsentCount).toBe(1), 12);
+      testScheduler.schedule(() => {
+        transport.dealers[0]!.connect();
+        const requests = sentRequests(transport.dealers[0]!);
+        transport.dealers[0]!.reply(result(requests.at(-1)!.id, []));
+      }, 53);
     });
   });
 
@@ -203,6 +245,23 @@ describe('RpcClient (virtual time, fake transport)', () => {
     });
   });
 
+  it('tells a second reply to an answered call (duplicate-reply) from a stranger\'s (unknown-id)', () => {
+    const kinds: string[] = [];
+    testScheduler.run(() => {
+      const rpc = client(100);
+      rpc.diagnostics$.subscribe((d) => kinds.push(d.kind));
+      rpc.call('instance.ping', {}).subscribe();
+      testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
+      testScheduler.schedule(() => {
+        const [request] = sentRequests(transport.dealers[0]!);
+        transport.dealers[0]!.reply(result(request!.id, PONG));
+        transport.dealers[0]!.reply(result(request!.id, PONG));
+        transport.dealers[0]!.reply(result('never-used', PONG));
+      }, 2);
+    });
+    expect(kinds).toEqual(['duplicate-reply', 'unknown-id']);
+  });
+
   it('turns an error reply into RpcError with code, message and method', () => {
     testScheduler.run(({ expectObservable }) => {
       const rpc = client(100);
@@ -258,12 +317,13 @@ describe('RpcClient (virtual time, fake transport)', () => {
   });
 
   it('refuses an endpoint that is not a ZeroMQ address, opening nothing', () => {
+    const transport = new FakeTransport({ checkAddress: checkEndpoint });
     let caught: unknown;
-    new RpcClient('localhost:5552', { transport }).call('instance.ping', {}).subscribe({ error: (e) => (caught = e) });
+    new RpcClient(transport, 'localhost:5552').call('instance.ping', {}).subscribe({ error: (e) => (caught = e) });
     expect(caught).toBeInstanceOf(InvalidEndpointError);
     expect((caught as Error).message).toMatch(/"localhost:5552" is not a ZeroMQ endpoint/);
     let portError: unknown;
-    new RpcClient('tcp://127.0.0.1:70000', { transport }).call('instance.ping', {}).subscribe({ error: (e) => (portError = e) });
+    new RpcClient(transport, 'tcp://127.0.0.1:70000').call('instance.ping', {}).subscribe({ error: (e) => (portError = e) });
     expect((portError as Error).message).toMatch(/port 70000, outside 1-65535/);
     expect(transport.dealers).toHaveLength(0);
   });
@@ -324,12 +384,13 @@ describe('RemoteControl', () => {
     transport = new FakeTransport({ now: () => testScheduler.now() });
   });
 
-  it('derives one method per entry of its table, each sending its method with mapped params', () => {
-    const control = new RemoteControl(ENDPOINT, { transport, scheduler: testScheduler, timeoutMs: 100 });
+  it('has one method per RPC method, each sending its method with mapped params', () => {
+    const control = new RemoteControl(transport, ENDPOINT, { scheduler: testScheduler, timeoutMs: 100 });
     const calls: Array<[string, Observable<unknown>, string, unknown]> = [
       ['ping', control.ping(), 'instance.ping', {}],
       ['listSessions', control.listSessions(), 'session.list', {}],
       ['getSession', control.getSession('s1'), 'session.get', { session_id: 's1' }],
+      ['activateSession', control.activateSession('s1'), 'session.activate', { session_id: 's1' }],
       ['switchSession', control.switchSession('s1'), 'session.activate', { session_id: 's1' }],
       ['sendMessage', control.sendMessage('s1', 'hello'), 'message.send', { session_id: 's1', content: 'hello' }],
       ['interrupt', control.interrupt('s1'), 'session.interrupt', { session_id: 's1' }],
@@ -338,7 +399,8 @@ describe('RemoteControl', () => {
       ['stateSync', control.stateSync('p1'), 'state.sync', { project_id: 'p1' }],
       ['instanceInfo', control.instanceInfo(), 'instance.info', {}],
     ];
-    expect(new Set(calls.map(([name]) => name))).toEqual(new Set(Object.keys(CONTROL_METHODS)));
+    // Every method of the method table has its method on RemoteControl.
+    expect(new Set(calls.map(([, , method]) => method))).toEqual(new Set(Object.keys(MethodTable)));
     testScheduler.run(() => {
       for (const [, call$] of calls) call$.subscribe({ error: () => undefined });
       testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
@@ -350,14 +412,14 @@ describe('RemoteControl', () => {
 
   it('takes a per-call timeout after the arguments', () => {
     testScheduler.run(({ expectObservable }) => {
-      const control = new RemoteControl(ENDPOINT, { transport, scheduler: testScheduler, timeoutMs: 100 });
+      const control = new RemoteControl(transport, ENDPOINT, { scheduler: testScheduler, timeoutMs: 100 });
       expectObservable(control.getSession('s1', { timeoutMs: 7 })).toBe('7ms #', undefined, new RpcTimeoutError('session.get', 7));
       expectObservable(control.stateSync(undefined, { timeoutMs: 9 })).toBe('9ms #', undefined, new RpcTimeoutError('state.sync', 9));
     });
   });
 
   it('gives an error Observable for an empty session id or empty content, sending nothing', () => {
-    const control = new RemoteControl(ENDPOINT, { transport });
+    const control = new RemoteControl(transport, ENDPOINT);
     const errors: string[] = [];
     control.getSession('').subscribe({ error: (e: Error) => errors.push(e.message) });
     control.sendMessage('s1', '').subscribe({ error: (e: Error) => errors.push(e.message) });
