@@ -1,6 +1,6 @@
 import { Observable } from 'rxjs';
 import { InvalidEndpointError } from './endpoint.js';
-import type { EventLinkSignal, Transport } from './transport.js';
+import type { EventLink, EventLinkSignal, Transport } from './transport.js';
 
 /**
  * The events of the instance at `address` as a cold Observable: each subscription opens one
@@ -27,34 +27,42 @@ export const eventSignals = (
       subscriber.error(new InvalidEndpointError(address, problem));
       return undefined;
     }
-    const link = transport.openEvents(address, subscriber);
-    subscriber.add(() => link.close());
+    // The prefixes first: a list that fails at once fails the stream before anything opens.
     const subscribed = new Set<string>();
+    let link: EventLink | undefined;
+    let first: readonly string[] | undefined;
     subscriber.add(
       prefixes$.subscribe({
         next: (wanted) => {
-          try {
-            follow(wanted);
-          } catch (err) {
-            subscriber.error(err); // a link that refuses a prefix (a socket error): the stream fails
-          }
+          if (link === undefined) first = wanted;
+          else follow(link, wanted);
         },
         error: (err: unknown) => subscriber.error(err),
       }),
     );
+    if (subscriber.closed) return undefined;
+    const opened = transport.openEvents(address, subscriber);
+    link = opened;
+    subscriber.add(() => opened.close());
+    if (first !== undefined) follow(opened, first);
     return undefined;
 
-    function follow(wanted: readonly string[]): void {
-      const next = new Set(wanted);
-      for (const prefix of [...subscribed]) {
-        if (next.has(prefix)) continue;
-        link.unsubscribe(prefix);
-        subscribed.delete(prefix);
-      }
-      for (const prefix of next) {
-        if (subscribed.has(prefix)) continue;
-        link.subscribe(prefix);
-        subscribed.add(prefix);
+    /** Moves the link's subscription to `wanted`; a link that refuses a prefix fails the stream. */
+    function follow(target: EventLink, wanted: readonly string[]): void {
+      try {
+        const next = new Set(wanted);
+        for (const prefix of [...subscribed]) {
+          if (next.has(prefix)) continue;
+          target.unsubscribe(prefix);
+          subscribed.delete(prefix);
+        }
+        for (const prefix of next) {
+          if (subscribed.has(prefix)) continue;
+          target.subscribe(prefix);
+          subscribed.add(prefix);
+        }
+      } catch (err) {
+        subscriber.error(err);
       }
     }
   });

@@ -1,7 +1,8 @@
 import { TestScheduler } from 'rxjs/testing';
 import { map } from 'rxjs';
-import { FakeTransport, type FakeDealer, type FakeSubscriberSocket } from '../../src/observables/fake-transport';
-import { RemoteInstance, connect } from '../../src/observables/remote-instance';
+import { FakeTransport, type FakeDealer, type FakeSubscriber } from '../../src/testing/fake-transport';
+import type { RemoteInstance } from '../../src/observables/remote-instance';
+import { connect } from '../../src/observables/connect';
 import { RemoteSession } from '../../src/observables/remote-session';
 import { encodeFrame } from '../../src/codecs/frame';
 import { RpcAbortedError, RpcTimeoutError } from '../../src/codecs/rpc';
@@ -54,7 +55,7 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
 
   const publish = (e: PandoEvent | string | Uint8Array): number =>
     transport.publish(PUB, typeof e === 'string' || e instanceof Uint8Array ? e : encodeFrame(e));
-  const socket = (): FakeSubscriberSocket => transport.openSubscribers(PUB)[0]!;
+  const socket = (): FakeSubscriber => transport.openSubscribers(PUB)[0]!;
   const dealer = (): FakeDealer => transport.openDealers(RPC)[0]!;
   const sent = (): Sent[] => dealer().sent.map((json) => JSON.parse(json) as Sent);
   /** Answers the oldest unanswered request of `method`. */
@@ -271,7 +272,7 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
       expect(new Set(mirrors.map((m) => m.syncedAt)).size).toBe(3);
     });
 
-    it('sync() forces a snapshot and emits the mirror built on it', () => {
+    it('resyncMirror() forces a snapshot and emits the mirror built on it', () => {
       const synced: Mirror[] = [];
       testScheduler.run(() => {
         pando.mirror$.subscribe();
@@ -280,14 +281,14 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
           dealer().connect();
           answer('state.sync', syncResult([session('s1', 1)]));
         });
-        at(5, () => pando.sync().subscribe({ next: (m) => synced.push(m), complete: () => synced.push(undefined as never) }));
+        at(5, () => pando.resyncMirror().subscribe({ next: (m) => synced.push(m), complete: () => synced.push(undefined as never) }));
         at(6, () => answer('state.sync', syncResult([session('s1', 1), session('s2', 2)])));
       });
       expect(synced).toHaveLength(2);
       expect(synced[0]!.sessions.map((s) => s.id)).toEqual(['s2', 's1']);
       expect(synced[1]).toBeUndefined();
     });
-    it('sync() with no mirror$ subscriber takes exactly one snapshot', () => {
+    it('sync() (the deprecated name of resyncMirror) with no mirror$ subscriber takes exactly one snapshot', () => {
       const synced: Mirror[] = [];
       testScheduler.run(() => {
         pando.sync().subscribe((m) => synced.push(m));

@@ -1,10 +1,13 @@
 import * as net from 'node:net';
 import type { AddressInfo } from 'node:net';
 import * as zmq from 'zeromq';
-import { Observable, Subject, concatMap, throwError } from 'rxjs';
+import { Observable, Subject, asyncScheduler, concatMap, isObservable, of, throwError } from 'rxjs';
 import type { Subscription } from 'rxjs';
-import { ZeromqDealer, ZeromqTransport, zeromqTransport } from '../../src/observables/zeromq-transport';
-import type { DealerSignal, SubscriberSignal } from '../../src/observables/transport';
+import { ZeromqTransport, zeromqTransport } from '../../src/observables/transports/zeromq/zeromq-transport';
+import { eventSignals } from '../../src/observables/event-signals';
+import { InvalidEndpointError } from '../../src/observables/endpoint';
+import { RequestQueue, type OutgoingRequest } from '../../src/observables/request-queue';
+import type { EventLinkSignal as SubscriberSignal, RequestLinkSignal as DealerSignal, Transport } from '../../src/observables/transport';
 
 // Integration tests over real loopback sockets. They wait on events (a frame, a signal, a
 // subscription reaching an XPUB), never on fixed sleeps, and close every socket they open.
@@ -160,8 +163,48 @@ function inspectedTransport(): { transport: ZeromqTransport; sockets: (zmq.Subsc
   return { transport: new ZeromqTransport({ onSocket: (s) => sockets.push(s) }), sockets };
 }
 
-function openDealer(transport: ZeromqTransport, endpoint: string): ZeromqDealer {
-  const dealer = transport.dealer(endpoint);
+/** A SUB-like stream over the adapter's event link, followed the way the instance logic does. */
+const subscriber = (transport: Transport, endpoint: string, prefixes: readonly string[] | Observable<readonly string[]>): Observable<SubscriberSignal> =>
+  eventSignals(transport, endpoint, isObservable(prefixes) ? prefixes : of(prefixes));
+
+/** The adapter's request link with the shared request queue on top, as the RPC client uses them. */
+class TestDealer {
+  readonly signals$ = new Subject<DealerSignal>();
+  private readonly queue: RequestQueue;
+  private readonly link;
+  isClosed = false;
+
+  constructor(transport: Transport, endpoint: string) {
+    this.link = transport.openRequests(endpoint, {
+      next: (signal) => {
+        this.signals$.next(signal);
+        if (signal.kind === 'connected' || signal.kind === 'ready') this.queue.flush();
+      },
+      error: (err) => this.signals$.error(err),
+    });
+    this.queue = new RequestQueue(this.link, { scheduler: asyncScheduler, onError: (err) => this.signals$.error(err) });
+  }
+
+  get queued(): number {
+    return this.queue.waiting;
+  }
+
+  send(json: string): OutgoingRequest {
+    if (this.isClosed) throw new Error('send() on a closed dealer');
+    return this.queue.enqueue(json);
+  }
+
+  close(): void {
+    if (this.isClosed) return;
+    this.isClosed = true;
+    this.queue.close();
+    this.link.close();
+    this.signals$.complete();
+  }
+}
+
+function openDealer(transport: Transport, endpoint: string): TestDealer {
+  const dealer = new TestDealer(transport, endpoint);
   dealers.push(dealer);
   return dealer;
 }
@@ -170,9 +213,9 @@ describe('ZeromqTransport.subscriber', () => {
   it('emits connected and the frames a publisher sends', async () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
-    const signals = record(zeromqTransport.subscriber(pub.lastEndpoint as string, ['']));
+    const signals = record(subscriber(zeromqTransport, pub.lastEndpoint as string, ['']));
 
-    expect(await signals.next()).toEqual({ kind: 'connected', endpoint: pub.lastEndpoint });
+    expect(await signals.next()).toEqual({ kind: 'connected' });
     expect(text((await subs.next())[0] as Buffer)).toBe('\u0001'); // subscribe-all reached the PUB
     await pub.send('session.update\u0000{"a":1}');
     await pub.send('llm.token\u0000{"b":2}');
@@ -187,7 +230,7 @@ describe('ZeromqTransport.subscriber', () => {
   it('filters by prefix: a topic plus NUL gets exactly that topic', async () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
-    const signals = record(zeromqTransport.subscriber(pub.lastEndpoint as string, ['llm.token\u0000']));
+    const signals = record(subscriber(zeromqTransport, pub.lastEndpoint as string, ['llm.token\u0000']));
 
     expect(text((await subs.next())[0] as Buffer)).toBe('\u0001llm.token\u0000');
     await pub.send('llm.tokenizer\u0000{}');
@@ -206,8 +249,8 @@ describe('ZeromqTransport.subscriber', () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
     const endpoint = pub.lastEndpoint as string;
-    const both = record(zeromqTransport.subscriber(endpoint, ['session.', 'llm.end\u0000']));
-    const none = record(zeromqTransport.subscriber(endpoint, []));
+    const both = record(subscriber(zeromqTransport, endpoint, ['session.', 'llm.end\u0000']));
+    const none = record(subscriber(zeromqTransport, endpoint, []));
 
     const seen = [text((await subs.next())[0] as Buffer), text((await subs.next())[0] as Buffer)];
     expect(seen.sort()).toEqual(['\u0001llm.end\u0000', '\u0001session.']);
@@ -229,7 +272,7 @@ describe('ZeromqTransport.subscriber', () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
     const prefixes = new Subject<readonly string[]>();
-    const signals = record(zeromqTransport.subscriber(pub.lastEndpoint as string, prefixes));
+    const signals = record(subscriber(zeromqTransport, pub.lastEndpoint as string, prefixes));
     await signals.next(isConnected);
 
     prefixes.next(['llm.token\u0000', 'llm.token\u0000']);
@@ -249,11 +292,11 @@ describe('ZeromqTransport.subscriber', () => {
   it('errors (and closes the socket) when the Observable of prefixes errors', async () => {
     const { transport, sockets } = inspectedTransport();
     const boom = new Error('prefixes failed');
-    const signals = record(transport.subscriber('tcp://127.0.0.1:1', throwError(() => boom)));
+    const signals = record(subscriber(transport, 'tcp://127.0.0.1:1', throwError(() => boom)));
     await expect(signals.next()).rejects.toBe(boom);
     expect(sockets).toHaveLength(0); // failed before it connected
     const prefixes = new Subject<readonly string[]>();
-    const later = record(transport.subscriber('tcp://127.0.0.1:1', prefixes));
+    const later = record(subscriber(transport, 'tcp://127.0.0.1:1', prefixes));
     prefixes.error(boom);
     await expect(later.next()).rejects.toBe(boom);
     expect(sockets.every((s) => s.closed)).toBe(true);
@@ -262,7 +305,7 @@ describe('ZeromqTransport.subscriber', () => {
   it('emits only the first frame of a multi-part message', async () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
-    const signals = record(zeromqTransport.subscriber(pub.lastEndpoint as string, ['']));
+    const signals = record(subscriber(zeromqTransport, pub.lastEndpoint as string, ['']));
     await subs.next();
     await pub.send(['a\u0000first', 'second']);
     expect(frameText(await signals.next((s) => s.kind === 'frame'))).toBe('a\u0000first');
@@ -272,7 +315,7 @@ describe('ZeromqTransport.subscriber', () => {
     const { transport, sockets } = inspectedTransport();
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const subs = reader(pub);
-    const signals = record(transport.subscriber(pub.lastEndpoint as string, ['llm.']));
+    const signals = record(subscriber(transport, pub.lastEndpoint as string, ['llm.']));
     await subs.next();
     await signals.next(isConnected);
     expect(sockets).toHaveLength(1);
@@ -291,7 +334,7 @@ describe('ZeromqTransport.subscriber', () => {
 
   it('opens one socket per subscription (cold)', async () => {
     const { transport, sockets } = inspectedTransport();
-    const source = transport.subscriber('tcp://127.0.0.1:1', ['']);
+    const source = subscriber(transport, 'tcp://127.0.0.1:1', ['']);
     expect(sockets).toHaveLength(0);
     const a = source.subscribe();
     const b = source.subscribe();
@@ -306,12 +349,12 @@ describe('ZeromqTransport.subscriber', () => {
     const pub = await bound(new zmq.XPublisher({ linger: 0 }));
     const endpoint = pub.lastEndpoint as string;
     const subs = reader(pub);
-    const signals = record(zeromqTransport.subscriber(endpoint, ['']));
+    const signals = record(subscriber(zeromqTransport, endpoint, ['']));
     await signals.next(isConnected);
     await subs.next();
 
     pub.close();
-    expect(await signals.next(isDisconnected)).toEqual({ kind: 'disconnected', endpoint });
+    expect(await signals.next(isDisconnected)).toEqual({ kind: 'disconnected' });
 
     const again = await bound(new zmq.XPublisher({ linger: 0 }), endpoint);
     const subsAgain = reader(again);
@@ -324,9 +367,9 @@ describe('ZeromqTransport.subscriber', () => {
 
   it('errors (and closes the socket) when the endpoint is invalid', async () => {
     const { transport, sockets } = inspectedTransport();
-    const signals = record(transport.subscriber('nonsense://nowhere', ['']));
-    await expect(signals.next()).rejects.toMatchObject({ code: expect.any(String) });
-    expect(sockets.every((s) => s.closed)).toBe(true);
+    const signals = record(subscriber(transport, 'nonsense://nowhere', ['']));
+    await expect(signals.next()).rejects.toBeInstanceOf(InvalidEndpointError);
+    expect(sockets).toHaveLength(0); // refused before any socket was made
   });
 });
 
@@ -347,7 +390,7 @@ describe('ZeromqTransport.dealer', () => {
     await router.send([request[0] as Buffer, '', 'ignored', '{"id":"1","result":2}']);
     expect(replyText(await signals.next((s) => s.kind === 'reply'))).toBe('{"id":"1","result":1}');
     expect(replyText(await signals.next((s) => s.kind === 'reply'))).toBe('{"id":"1","result":2}');
-    expect(await signals.next(isConnected)).toEqual({ kind: 'connected', endpoint: router.lastEndpoint });
+    expect(await signals.next(isConnected)).toEqual({ kind: 'connected' });
   });
 
   it('gives each dealer its own routing id, so replies are not crossed', async () => {
@@ -484,8 +527,7 @@ describe('ZeromqTransport.dealer', () => {
 
   it('close() closes the socket at once, completes signals$, drops the queue, and is idempotent', async () => {
     const { transport, sockets } = inspectedTransport();
-    const dealer = transport.dealer(`tcp://127.0.0.1:${await freePort()}`);
-    dealers.push(dealer);
+    const dealer = openDealer(transport, `tcp://127.0.0.1:${await freePort()}`);
     const signals = record(dealer.signals$);
     const waiting = dealer.send('{"id":"1"}');
     const socket = sockets[0] as zmq.Dealer;

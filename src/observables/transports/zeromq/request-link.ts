@@ -73,17 +73,18 @@ export function openZeromqRequestLink(
     }
   })();
   return {
-    send: async (json) => {
+    send: (json) => {
       // Cheap check (ZMQ_EVENTS): with ZMQ_IMMEDIATE the socket is writable only while a
-      // completed connection has room. Saves creating a rejected promise on every retry.
+      // completed connection has room. Answered at once, so a request that no connection can
+      // take stays withdrawable, and no rejected promise is made on every retry.
       if (closing || !socket.writable) return false;
-      try {
-        await socket.send(['', json]);
-        return true;
-      } catch (err) {
-        if (closing || isAgain(err)) return false;
-        throw err;
-      }
+      return socket.send(['', json]).then(
+        () => true,
+        (err: unknown) => {
+          if (closing || isAgain(err)) return false;
+          throw err;
+        },
+      );
     },
     close,
   };
