@@ -1,11 +1,12 @@
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom, type Observable } from 'rxjs';
+import { firstValueFrom } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
-import { connect, type RemoteInstance } from '../../src/observables/remote-instance';
-import { zeromqTransport } from '../../src/observables/zeromq-transport';
-import type { Prefixes, SubscriberSignal, Transport } from '../../src/observables/transport';
+import type { RemoteInstance } from '../../src/observables/remote-instance';
+import { connect } from '../../src/observables/connect';
+import { zeromqTransport } from '../../src/observables/transports/zeromq/zeromq-transport';
+import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../src/observables/transport';
 import type { Mirror } from '../../src/operators/mirrorState';
 import type { DecodeFailure } from '../../src/observables/frame-hub';
 import type { PandoEvent } from '../../src/codecs/topics';
@@ -14,12 +15,12 @@ import { collect, waitFor } from '../helpers/live';
 /** Counts the SUB sockets opened through it, over the real zeromq transport. */
 class CountingTransport implements Transport {
   subscribersOpened = 0;
-  subscriber(endpoint: string, prefixes: Prefixes): Observable<SubscriberSignal> {
+  openEvents(address: string, sink: LinkSink<EventLinkSignal>): EventLink {
     this.subscribersOpened++;
-    return zeromqTransport.subscriber(endpoint, prefixes);
+    return zeromqTransport.openEvents(address, sink);
   }
-  dealer(endpoint: string) {
-    return zeromqTransport.dealer(endpoint);
+  openRequests(address: string, sink: LinkSink<RequestLinkSignal>): RequestLink {
+    return zeromqTransport.openRequests(address, sink);
   }
 }
 

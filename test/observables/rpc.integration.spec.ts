@@ -1,7 +1,7 @@
 import { firstValueFrom, forkJoin, lastValueFrom } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
-import { RemoteControl } from '../../src/observables/remote-control';
-import { RpcError, RpcTimeoutError, type RpcDiagnostic } from '../../src';
+import { connectControl } from '../../src/observables/connect';
+import { RpcConnectionLostError, RpcError, RpcTimeoutError, type RpcDiagnostic } from '../../src';
 import { freePort, waitFor } from '../helpers/live';
 
 /** Integration: RemoteControl over real loopback sockets against the fake instance. */
@@ -22,7 +22,7 @@ describe('RemoteControl against the fake instance (loopback)', () => {
   describe.each(['full', 'pando'] as const)('%s mode', (mode) => {
     it('answers every method of the table with decoded results, or Pando’s errors', async () => {
       const fake = track(await startFakeInstance({ mode, heartbeatIntervalMs: 0 }));
-      const control = track(new RemoteControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
+      const control = track(connectControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
       const [first] = fake.sessions();
       const id = first!.id;
 
@@ -66,7 +66,7 @@ describe('RemoteControl against the fake instance (loopback)', () => {
 
   it('keeps 64 calls in flight over one DEALER, each getting its own answer when replies come out of order', async () => {
     const fake = track(await startFakeInstance({ heartbeatIntervalMs: 0 }));
-    const control = track(new RemoteControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
+    const control = track(connectControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
     const ids = fake.sessions().map((s) => s.id);
     fake.holdReplies((request) => request.method === 'session.get');
     const calls = Array.from({ length: 64 }, (_, i) => control.getSession(ids[i % ids.length]!));
@@ -81,21 +81,34 @@ describe('RemoteControl against the fake instance (loopback)', () => {
 
   it('reports a reply that arrives after its call timed out, without failing anything', async () => {
     const fake = track(await startFakeInstance({ heartbeatIntervalMs: 0 }));
-    const control = track(new RemoteControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
+    const control = track(connectControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
     await firstValueFrom(control.ping()); // connected
     const diagnostic = waitFor<RpcDiagnostic>(control.rpcDiagnostics$);
     fake.holdReplies((request) => request.method === 'session.list');
     const failed = firstValueFrom(control.listSessions({ timeoutMs: 50 })).catch((e: unknown) => e);
     await fake.waitForRequest((request) => request.method === 'session.list');
-    expect(await failed).toEqual(new RpcTimeoutError('session.list', 50));
+    expect(await failed).toEqual(new RpcTimeoutError('session.list', 50, true)); // it reached the instance
     await fake.releaseReplies();
     expect(await diagnostic).toMatchObject({ kind: 'late-reply' });
     expect(await firstValueFrom(control.ping())).toMatchObject({ status: 'ok' });
   });
 
+  it('fails a call in flight at once when the instance dies, saying it may have run, not at its timeout', async () => {
+    const fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+    const control = track(connectControl(fake.rpcEndpoint, { timeoutMs: 60_000 }));
+    await firstValueFrom(control.ping()); // connected
+    fake.holdReplies((request) => request.method === 'session.list');
+    const failed = firstValueFrom(control.listSessions()).catch((e: unknown) => e);
+    await fake.waitForRequest((request) => request.method === 'session.list');
+    await fake.stop();
+    const error = await failed; // within the test's own timeout, far below the call's 60 s
+    expect(error).toBeInstanceOf(RpcConnectionLostError);
+    expect((error as RpcConnectionLostError).sent).toBe(true);
+  });
+
   it('waits for an instance that is down and succeeds when it comes up in time', async () => {
     const rpcPort = await freePort();
-    const control = track(new RemoteControl(`tcp://127.0.0.1:${rpcPort}`, { timeoutMs: 8000 }));
+    const control = track(connectControl(`tcp://127.0.0.1:${rpcPort}`, { timeoutMs: 8000 }));
     const pending = firstValueFrom(control.listSessions());
     const fake = track(await startFakeInstance({ rpcPort, heartbeatIntervalMs: 0 }));
     expect((await pending).length).toBe(fake.sessions().length);
@@ -103,7 +116,7 @@ describe('RemoteControl against the fake instance (loopback)', () => {
 
   it('never executes a call that was reported as failed while the instance was down (at most once)', async () => {
     const rpcPort = await freePort();
-    const control = track(new RemoteControl(`tcp://127.0.0.1:${rpcPort}`, { timeoutMs: 8000 }));
+    const control = track(connectControl(`tcp://127.0.0.1:${rpcPort}`, { timeoutMs: 8000 }));
     const failed = await firstValueFrom(control.sendMessage('s1', 'do it once', { timeoutMs: 100 })).catch((e: unknown) => e);
     expect(failed).toEqual(new RpcTimeoutError('message.send', 100));
     const fake = track(await startFakeInstance({ rpcPort, heartbeatIntervalMs: 0 }));
@@ -114,7 +127,7 @@ describe('RemoteControl against the fake instance (loopback)', () => {
 
   it('works again after the instance restarts on the same ports, with nothing to do for the user', async () => {
     const first = await startFakeInstance({ heartbeatIntervalMs: 0 });
-    const control = track(new RemoteControl(first.rpcEndpoint, { timeoutMs: 8000 }));
+    const control = track(connectControl(first.rpcEndpoint, { timeoutMs: 8000 }));
     expect(await firstValueFrom(control.ping())).toMatchObject({ instance_id: first.instanceId });
     await first.stop();
     const second = track(await startFakeInstance({ pubPort: first.pubPort, rpcPort: first.rpcPort, heartbeatIntervalMs: 0 }));
@@ -123,8 +136,8 @@ describe('RemoteControl against the fake instance (loopback)', () => {
 
   it('gives two clients their own routing ids: replies never leak between them', async () => {
     const fake = track(await startFakeInstance({ heartbeatIntervalMs: 0 }));
-    const a = track(new RemoteControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
-    const b = track(new RemoteControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
+    const a = track(connectControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
+    const b = track(connectControl(fake.rpcEndpoint, { timeoutMs: 5000 }));
     const strays: RpcDiagnostic[] = [];
     a.rpcDiagnostics$.subscribe((d) => strays.push(d));
     b.rpcDiagnostics$.subscribe((d) => strays.push(d));
