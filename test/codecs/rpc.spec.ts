@@ -386,6 +386,7 @@ describe('RpcTimeoutError', () => {
     expect(error.name).toBe('RpcTimeoutError');
     expect(error.method).toBe('session.list');
     expect(error.timeoutMs).toBe(10_000);
-    expect(error.message).toBe('session.list got no reply within 10000 ms');
+    expect(error.message).toBe('session.list got no reply within 10000 ms (the request was never sent)');
+    expect(error.sent).toBe(false);
   });
 });
