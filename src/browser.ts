@@ -157,6 +157,7 @@ export {
 export { exactTopic, type DecodeFailure } from './observables/frame-hub.js';
 export type { MirrorSyncError, SyncRetryOptions } from './observables/mirror.js';
 export { InvalidEndpointError } from './observables/endpoint.js';
+export { InstanceUnreachableError, type UnansweredSide } from './observables/ready.js';
 export type {
   Transport,
   EventLink,

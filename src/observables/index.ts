@@ -13,6 +13,7 @@ export {
   type SessionToken,
   type TokenEvent,
 } from './remote-instance.js';
+export { whenReady, InstanceUnreachableError, type UnansweredSide, type ReadySources } from './ready.js';
 export { RemoteSession, type RemoteSessionOptions } from './remote-session.js';
 export { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 export {

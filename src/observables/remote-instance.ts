@@ -27,6 +27,7 @@ import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
 import { eventOf, type InstanceSignal } from '../operators/signals.js';
 import { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
 import { mirrorStream, type MirrorSyncError, type SyncRetryOptions } from './mirror.js';
+import { whenReady } from './ready.js';
 import { RemoteControl } from './remote-control.js';
 import type { Transport } from './transport.js';
 
@@ -210,6 +211,31 @@ export class RemoteInstance extends RemoteControl {
         }),
       ).pipe(take(1));
     });
+  }
+
+  /**
+   * Waits for the instance: emits once (then completes) when its events are connected and it
+   * answered an `instance.ping`, or fails with `InstanceUnreachableError` saying which side
+   * did not answer (the PUB endpoint, the RPC endpoint, or both) within `timeoutMs` (default
+   * 5,000 ms, like Pando's own client's connect timeout). Cold. `mirror$` and friends simply
+   * wait for an instance that is not there; put `ready()` first where a deadline matters.
+   *
+   * ```ts
+   * await firstValueFrom(pando.ready({ timeoutMs: 2_000 })); // throws InstanceUnreachableError
+   * const mirror = await firstValueFrom(pando.mirror$);
+   * ```
+   */
+  ready(options: { readonly timeoutMs?: number } = {}): Observable<void> {
+    const timeoutMs = options.timeoutMs ?? 5_000;
+    return whenReady(
+      {
+        signals: this.live(['instance.']),
+        // Its own timeout comes after the deadline, so the deadline speaks for both sides.
+        ping: () => this.ping({ timeoutMs: timeoutMs + 1 }),
+        endpoints: { events: this.pubEndpoint, rpc: this.rpcEndpoint },
+      },
+      timeoutMs,
+    );
   }
 
   /** @deprecated Renamed `resyncMirror()`: `sync()` sat beside the `stateSync()` RPC and meant another thing. */

@@ -10,7 +10,8 @@ import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSign
 import type { Mirror } from '../../src/operators/mirrorState';
 import type { DecodeFailure } from '../../src/observables/frame-hub';
 import type { PandoEvent } from '../../src/codecs/topics';
-import { collect, waitFor } from '../helpers/live';
+import { collect, freePort, waitFor } from '../helpers/live';
+import { InstanceUnreachableError } from '../../src/observables/ready';
 
 /** Counts the SUB sockets opened through it, over the real zeromq transport. */
 class CountingTransport implements Transport {
@@ -113,6 +114,18 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     expect(mirrors[0]).toEqual(ids(before));
     expect(mirrors.at(-1)).toEqual(['after-restart']);
     keep.unsubscribe();
+  });
+
+  it('ready() resolves against a live instance and names the PUB endpoint when only it is wrong', async () => {
+    const fake = await start({ mode: 'pando' });
+    await firstValueFrom(open(fake).ready({ timeoutMs: 5000 }));
+    const wrongPub = `tcp://127.0.0.1:${await freePort()}`;
+    const pando = connect({ pubEndpoint: wrongPub, rpcEndpoint: fake.rpcEndpoint });
+    instances.push(pando);
+    const error = await firstValueFrom(pando.ready({ timeoutMs: 300 })).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(InstanceUnreachableError);
+    expect((error as InstanceUnreachableError).unanswered).toEqual(['events']);
+    expect((error as Error).message).toContain(wrongPub);
   });
 
   it('shares one SUB socket between subscribers of events$, token$ and mirror$', async () => {

@@ -3,6 +3,7 @@ import { map } from 'rxjs';
 import { FakeTransport, type FakeDealer, type FakeSubscriber } from '../../src/testing/fake-transport';
 import type { RemoteInstance } from '../../src/observables/remote-instance';
 import { connect } from '../../src/observables/connect';
+import { InstanceUnreachableError } from '../../src/observables/ready';
 import { RemoteSession } from '../../src/observables/remote-session';
 import { encodeFrame } from '../../src/codecs/frame';
 import { RpcAbortedError, RpcTimeoutError } from '../../src/codecs/rpc';
@@ -338,6 +339,53 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
         at(30, () => socket().connect());
         at(40, () => publish(heartbeat()));
       });
+    });
+  });
+
+  describe('ready()', () => {
+    it('emits once both sides answered: the events connected and a ping replied', () => {
+      testScheduler.run(({ expectObservable }) => {
+        expectObservable(pando.ready({ timeoutMs: 50 })).toBe('7ms (r|)', { r: undefined });
+        at(2, () => socket().connect());
+        at(5, () => dealer().connect());
+        at(7, () => answer('instance.ping', { result: { status: 'ok', instance_id: 'inst-1', uptime: '1s' } }));
+      });
+    });
+
+    it('takes an error reply as an answer: the RPC side is there', () => {
+      testScheduler.run(({ expectObservable }) => {
+        expectObservable(pando.ready({ timeoutMs: 50 })).toBe('3ms (r|)', { r: undefined });
+        at(1, () => {
+          socket().connect();
+          dealer().connect();
+        });
+        at(3, () => answer('instance.ping', { error: { code: -32601, message: 'ipc: method not found' } }));
+      });
+    });
+
+    it('fails at the deadline naming the side that did not answer: the PUB endpoint', () => {
+      testScheduler.run(({ expectObservable }) => {
+        expectObservable(pando.ready({ timeoutMs: 50 })).toBe(
+          '50ms #',
+          undefined,
+          new InstanceUnreachableError(['events'], { events: PUB, rpc: RPC }, 50),
+        );
+        at(1, () => dealer().connect());
+        at(2, () => answer('instance.ping', { result: { status: 'ok', instance_id: 'inst-1', uptime: '1s' } }));
+      });
+    });
+
+    it('names both endpoints when nothing answered, and withdraws the ping it never sent', () => {
+      let caught: InstanceUnreachableError | undefined;
+      testScheduler.run(() => {
+        pando.ready({ timeoutMs: 50 }).subscribe({ error: (e: InstanceUnreachableError) => (caught = e) });
+        at(60, () => {
+          dealer().connect();
+          expect(dealer().sent).toEqual([]); // at most once: the abandoned ping never leaves
+        });
+      });
+      expect(caught?.unanswered).toEqual(['events', 'rpc']);
+      expect(caught?.message).toBe(`no answer within 50 ms from the PUB endpoint ${PUB} (events) nor from the RPC endpoint ${RPC}`);
     });
   });
 
