@@ -40,6 +40,8 @@ export class FrameHub {
   private readonly shared$: Observable<InstanceSignal>;
   private connected = false;
   private decodeFailureCount = 0;
+  /** The timestamp of the newest event handed out since `takeLagSample()` last looked. */
+  private handedTimestamp: Date | undefined;
 
   constructor(
     transport: Transport,
@@ -60,6 +62,17 @@ export class FrameHub {
   /** How many frames failed to decode since the hub was made. */
   get decodeFailures(): number {
     return this.decodeFailureCount;
+  }
+
+  /**
+   * How far behind the consumers are, in milliseconds: the age, at `now`, of the newest event
+   * handed out since the last sample (from the event's own timestamp); 0 when none was. One
+   * field write per event, nothing more, so it costs nothing until someone samples it.
+   */
+  takeLagSample(now: number): number {
+    const timestamp = this.handedTimestamp;
+    this.handedTimestamp = undefined;
+    return timestamp === undefined ? 0 : Math.max(0, now - timestamp.getTime());
   }
 
   /** The prefixes the link is (or would be) subscribed to now. */
@@ -113,6 +126,7 @@ export class FrameHub {
             return;
           }
           const event = decoded.right;
+          this.handedTimestamp = event.timestamp;
           if (event.topic === 'instance.shutdown') {
             const shutdown = event as ShutdownEvent;
             this.onShutdown(shutdown);

@@ -8,6 +8,7 @@ import {
   defer,
   filter,
   forkJoin,
+  interval,
   map,
   merge,
   of,
@@ -59,6 +60,9 @@ export interface ConnectTuning {
 /** Options of a `RemoteInstance`: its addresses and how to watch it. */
 export type RemoteInstanceOptions = InstanceAddresses & ConnectTuning;
 
+/** How often `lag$` samples, in milliseconds. */
+const LAG_SAMPLE_MS = 1000;
+
 /** One streamed LLM token of a session. */
 export interface SessionToken {
   readonly sessionId: string;
@@ -96,6 +100,13 @@ export class RemoteInstance extends RemoteControl {
   readonly decodeErrors$: Observable<DecodeFailure>;
   /** Every failed mirror snapshot (the mirror retries by itself). */
   readonly syncErrors$: Observable<MirrorSyncError>;
+  /**
+   * How far behind this process is, in milliseconds, sampled every second while subscribed:
+   * the age of the newest event handed to the streams in that second, from the event's own
+   * timestamp; 0 when none was. A consumer too slow for the instance shows a growing lag here
+   * (show "lagging by 12 s", shed load). Instances on another host add their clock's skew.
+   */
+  readonly lag$: Observable<number>;
 
   private readonly hub: FrameHub;
   private readonly closed$ = new ReplaySubject<void>(1);
@@ -154,6 +165,12 @@ export class RemoteInstance extends RemoteControl {
       }),
       takeUntil(this.closed$),
       shareReplay({ bufferSize: 1, refCount: true }),
+    );
+
+    this.lag$ = interval(LAG_SAMPLE_MS, this.scheduler).pipe(
+      map(() => this.hub.takeLagSample(this.scheduler.now())),
+      takeUntil(this.closed$),
+      share(),
     );
 
     const timeoutMs = options.heartbeatTimeoutMs ?? 3 * DEFAULT_HEARTBEAT_INTERVAL_MS;

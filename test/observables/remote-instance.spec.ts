@@ -342,6 +342,19 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
     });
   });
 
+  describe('lag$', () => {
+    it('samples every second the age of the newest event handed out (its own timestamp), 0 when none was', () => {
+      const aged = (ageMs: number): PandoEvent => ({ ...heartbeat(), timestamp: new Date(testScheduler.now() - ageMs) });
+      testScheduler.run(({ expectObservable }) => {
+        pando.events$.subscribe();
+        expectObservable(pando.lag$, '^ 3500ms !').toBe('1000ms a 999ms b 999ms c', { a: 2500, b: 700, c: 0 });
+        at(500, () => publish(aged(2000))); // handed out at 500, published 2 s earlier: 2.5 s old at 1000
+        at(1200, () => publish(aged(5000)));
+        at(1900, () => publish(aged(600))); // the newest one of the second counts: 700 ms old at 2000
+      });
+    });
+  });
+
   describe('ready()', () => {
     it('emits once both sides answered: the events connected and a ping replied', () => {
       testScheduler.run(({ expectObservable }) => {
