@@ -1,9 +1,25 @@
-import { BehaviorSubject, Observable, Subject, defer, share } from 'rxjs';
+import { BehaviorSubject, Observable, Subject, asyncScheduler, defer, share, type SchedulerLike, type Subscriber } from 'rxjs';
 import { decodeFrame, type FrameDecodeError } from '../codecs/frame.js';
 import type { ShutdownEvent } from '../codecs/topics.js';
 import type { InstanceSignal } from '../operators/signals.js';
+import { Backlog } from './backlog.js';
 import { eventSignals } from './event-signals.js';
 import type { EventLinkSignal, Transport } from './transport.js';
+
+/** How many frames wait for a slow consumer before the oldest is dropped. */
+export const DEFAULT_BACKLOG_LIMIT = 10_000;
+/** How long one turn hands frames out before it lets the link drain the socket again, in ms. */
+const DEFAULT_SLICE_MS = 20;
+
+/** How the hub drains its link while its consumers are slow (see `Backlog`). */
+export interface FrameHubDrain {
+  /** Schedules delivery turns and tells the time (the instance's scheduler). */
+  readonly scheduler: SchedulerLike;
+  /** Frames kept waiting for slow consumers before the oldest is dropped (default 10,000). */
+  readonly limit?: number;
+  /** Longest delivery turn before the link is drained again, in ms (default 20). */
+  readonly sliceMs?: number;
+}
 
 /** A frame that could not be decoded, with why. */
 export interface DecodeFailure {
@@ -40,6 +56,8 @@ export class FrameHub {
   private readonly shared$: Observable<InstanceSignal>;
   private connected = false;
   private decodeFailureCount = 0;
+  private backlog: Backlog<EventLinkSignal> | undefined;
+  private droppedTotal = 0;
   /** The timestamp of the newest event handed out since `takeLagSample()` last looked. */
   private handedTimestamp: Date | undefined;
 
@@ -49,6 +67,7 @@ export class FrameHub {
     readonly address: string,
     /** Told of every `instance.shutdown`, before any stream sees it. */
     private readonly onShutdown: (event: ShutdownEvent) => void = () => undefined,
+    private readonly drain: FrameHubDrain = { scheduler: asyncScheduler },
   ) {
     this.decodeErrors$ = this.failures.asObservable();
     this.shared$ = defer(() => this.decode(eventSignals(transport, address, this.prefixes$))).pipe(share());
@@ -109,30 +128,31 @@ export class FrameHub {
     if (!same) this.prefixes$.next(next);
   }
 
-  /** Frames to events (bad ones to `decodeErrors$`), `instance.shutdown` to `shutdown`. */
+  /** How many frames this process dropped because its consumers fell behind. */
+  get droppedFrames(): number {
+    return this.droppedTotal + (this.backlog?.dropped ?? 0);
+  }
+
+  /**
+   * Drains the link into a bounded backlog and hands its signals out from there (see
+   * `Backlog`): frames to events (bad ones to `decodeErrors$`), `instance.shutdown` to
+   * `shutdown`, drops to `gap`. A lost connection skips the queue: it is known at once.
+   */
   private decode(source: Observable<EventLinkSignal>): Observable<InstanceSignal> {
     return new Observable<InstanceSignal>((subscriber) => {
+      const backlog = new Backlog<EventLinkSignal>(
+        (signal) => this.handOut(signal, subscriber),
+        (dropped) => subscriber.next({ kind: 'gap', dropped }),
+        { scheduler: this.drain.scheduler, limit: this.drain.limit ?? DEFAULT_BACKLOG_LIMIT, sliceMs: this.drain.sliceMs ?? DEFAULT_SLICE_MS },
+      );
+      this.backlog = backlog;
       const subscription = source.subscribe({
         next: (signal) => {
-          if (signal.kind !== 'frame') {
-            this.connected = signal.kind === 'connected';
+          if (signal.kind === 'disconnected' || signal.kind === 'unreachable') {
+            this.connected = false;
             subscriber.next(signal);
-            return;
-          }
-          const decoded = decodeFrame(signal.frame);
-          if (decoded._tag === 'Left') {
-            this.decodeFailureCount++;
-            this.failures.next({ error: decoded.left, frame: signal.frame });
-            return;
-          }
-          const event = decoded.right;
-          this.handedTimestamp = event.timestamp;
-          if (event.topic === 'instance.shutdown') {
-            const shutdown = event as ShutdownEvent;
-            this.onShutdown(shutdown);
-            subscriber.next({ kind: 'shutdown', event: shutdown });
           } else {
-            subscriber.next({ kind: 'event', event });
+            backlog.push(signal);
           }
         },
         error: (error: unknown) => subscriber.error(error),
@@ -141,7 +161,33 @@ export class FrameHub {
       return () => {
         this.connected = false;
         subscription.unsubscribe();
+        this.droppedTotal += backlog.dropped;
+        this.backlog = undefined;
+        backlog.clear();
       };
     });
+  }
+
+  private handOut(signal: EventLinkSignal, subscriber: Subscriber<InstanceSignal>): void {
+    if (signal.kind !== 'frame') {
+      this.connected = signal.kind === 'connected';
+      subscriber.next(signal);
+      return;
+    }
+    const decoded = decodeFrame(signal.frame);
+    if (decoded._tag === 'Left') {
+      this.decodeFailureCount++;
+      this.failures.next({ error: decoded.left, frame: signal.frame });
+      return;
+    }
+    const event = decoded.right;
+    this.handedTimestamp = event.timestamp;
+    if (event.topic === 'instance.shutdown') {
+      const shutdown = event as ShutdownEvent;
+      this.onShutdown(shutdown);
+      subscriber.next({ kind: 'shutdown', event: shutdown });
+    } else {
+      subscriber.next({ kind: 'event', event });
+    }
   }
 }

@@ -103,7 +103,7 @@ export const mirrorStream = (sources: MirrorSources): Observable<Mirror> =>
       next: (signal) => {
         if (signal.kind === 'event') onEvent(signal.event);
         else if (signal.kind === 'shutdown') instanceWentDown = true;
-        else if (signal.kind === 'connected') sync();
+        else if (signal.kind === 'connected' || signal.kind === 'gap') sync();
       },
       error: (error: unknown) => subscriber.error(error),
       complete: () => subscriber.complete(),

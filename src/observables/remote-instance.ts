@@ -55,6 +55,13 @@ export interface ConnectTuning {
   readonly syncRetry?: SyncRetryOptions;
   /** The scheduler of every timer (default `asyncScheduler`); a `TestScheduler` in marble tests. */
   readonly scheduler?: SchedulerLike;
+  /**
+   * How many received frames may wait for slow consumers before the oldest is dropped
+   * (default 10,000). The link is drained at once whatever the consumers do, so that a slow
+   * consumer never stalls the instance; drops are counted (`droppedFrames`) and make the
+   * mirror resync.
+   */
+  readonly backlogLimit?: number;
 }
 
 /** Options of a `RemoteInstance`: its addresses and how to watch it. */
@@ -133,7 +140,10 @@ export class RemoteInstance extends RemoteControl {
     this.pubEndpoint = options.pubEndpoint;
     this.scheduler = options.scheduler ?? asyncScheduler;
     // The one reaction to `instance.shutdown` outside the streams: pending calls fail at once.
-    this.hub = new FrameHub(transport, options.pubEndpoint, () => this.rpc.failPending('shutdown'));
+    this.hub = new FrameHub(transport, options.pubEndpoint, () => this.rpc.failPending('shutdown'), {
+      scheduler: this.scheduler,
+      ...(options.backlogLimit === undefined ? {} : { limit: options.backlogLimit }),
+    });
     this.decodeErrors$ = this.hub.decodeErrors$.pipe(takeUntil(this.closed$));
     this.syncErrors$ = this.syncErrors.asObservable();
 
@@ -209,6 +219,15 @@ export class RemoteInstance extends RemoteControl {
   /** The tokens of one session. */
   tokens(sessionId: string): Observable<SessionToken> {
     return this.token$.pipe(filter((token) => token.sessionId === sessionId));
+  }
+
+  /**
+   * How many frames this process dropped because its consumers fell behind (its own bounded
+   * buffer, `backlogLimit`, overflowed). Pando's own drops cannot be seen (no sequence numbers);
+   * these can.
+   */
+  get droppedFrames(): number {
+    return this.hub.droppedFrames;
   }
 
   /**

@@ -11,13 +11,17 @@ import type { PandoEvent, ShutdownEvent } from '../codecs/topics.js';
  * - `connected` / `disconnected`: the connection to the instance came up / dropped;
  * - `unreachable`: what carries the connection (a bridge, a relay, a NATS server) cannot be
  *   reached, so nothing can be said about the instance itself (never sent over plain ZeroMQ);
- * - `pong`: an `instance.ping` answered, which proves the instance alive between heartbeats.
+ * - `pong`: an `instance.ping` answered, which proves the instance alive between heartbeats;
+ * - `gap`: this process dropped `dropped` events here because its consumers fell behind (its
+ *   own bounded buffer overflowed): state built from the stream must be rebuilt (the mirror
+ *   resyncs).
  */
 export type InstanceSignal =
   | { readonly kind: 'event'; readonly event: PandoEvent }
   | { readonly kind: 'shutdown'; readonly event: ShutdownEvent }
   | ConnectionSignal
-  | { readonly kind: 'pong' };
+  | { readonly kind: 'pong' }
+  | { readonly kind: 'gap'; readonly dropped: number };
 
 /** A change of the connection to the instance (or to what carries it). */
 export type ConnectionSignal =

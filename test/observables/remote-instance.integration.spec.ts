@@ -1,3 +1,4 @@
+import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -180,6 +181,42 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     expect(errors).toHaveLength(300);
     expect(errors.filter((f) => f.error.stage === 'json')).toHaveLength(150);
     expect(errors.filter((f) => f.error.stage === 'separator')).toHaveLength(150);
+  });
+
+  it('keeps draining the socket for a consumer too slow for the instance: drops the oldest on its side, counts them, loses none silently', async () => {
+    const N = 3000;
+    const child = fork(join(__dirname, '..', 'helpers', 'burst-publisher.cjs'), [String(N)], { stdio: 'ignore' });
+    try {
+      const messages: Array<{ endpoint?: string; sent?: number }> = [];
+      const next = (key: 'endpoint' | 'sent'): Promise<void> =>
+        new Promise((resolve) => {
+          const look = (): void => (messages.some((m) => m[key] !== undefined) ? resolve() : void child.once('message', look));
+          look();
+        });
+      child.on('message', (m: { endpoint?: string; sent?: number }) => messages.push(m));
+      await next('endpoint');
+      const pubEndpoint = messages.find((m) => m.endpoint !== undefined)!.endpoint!;
+      const pando = connect({ pubEndpoint, rpcEndpoint: `tcp://127.0.0.1:${await freePort()}`, backlogLimit: 50 });
+      instances.push(pando);
+      let delivered = 0;
+      const busy = (ms: number): void => {
+        for (const end = Date.now() + ms; Date.now() < end; );
+      };
+      const end = waitFor(pando.events$, (e) => {
+        if (e.topic === 'llm.token') {
+          delivered++;
+          busy(2); // 2 ms per token: 3,000 tokens would take 6 s
+        }
+        return e.topic === 'instance.shutdown';
+      });
+      await end;
+      // Every frame was read from the socket: handed out, or dropped here and counted.
+      expect(delivered + pando.droppedFrames).toBe(N);
+      expect(pando.droppedFrames).toBeGreaterThan(N / 2);
+    } finally {
+      child.send('stop');
+      await new Promise((resolve) => child.once('exit', resolve));
+    }
   });
 
   it('reports status alive, then down when the instance goes away without a word', async () => {

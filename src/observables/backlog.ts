@@ -1,0 +1,124 @@
+import type { SchedulerLike, Subscription } from 'rxjs';
+
+/** Options of a `Backlog`. */
+export interface BacklogOptions {
+  /** The most items kept waiting; past it the oldest is dropped (and counted). */
+  readonly limit: number;
+  /** How long one turn may spend delivering before it yields to the event loop, in ms. */
+  readonly sliceMs: number;
+  /** Schedules the next turn (a macrotask, so that I/O runs in between) and tells the time. */
+  readonly scheduler: SchedulerLike;
+}
+
+/**
+ * A bounded first-in first-out hand-over between a link that must be drained promptly and a
+ * consumer that may be slow: the library's own buffer in front of every stream of an instance.
+ *
+ * While the consumer keeps up, each item is delivered at once, synchronously, as it arrives.
+ * When delivering has taken `sliceMs` in one turn, the rest waits here and the next turn is
+ * scheduled as a macrotask, so that the link's read loop runs in between and keeps draining
+ * the socket (with the ZeroMQ implementation Pando pins, a subscriber that stops reading stalls
+ * every other subscriber of that instance). Past `limit` waiting items, the oldest is dropped:
+ * a slow consumer loses the oldest events, never stalls the instance, and every drop is
+ * counted. `onGap(n)` is told, before the next delivered item, that `n` items were dropped in
+ * front of it, so that state built from the stream (the mirror) can resync.
+ */
+export class Backlog<T> {
+  private items: Array<T | undefined> = [];
+  private head = 0;
+  private droppedTotal = 0;
+  private droppedSinceDelivery = 0;
+  private turn: Subscription | undefined;
+  private delivering = false;
+  /** When the current busy window began, and when the last delivery ended (scheduler time). */
+  private windowStart = 0;
+  private lastDelivery = -Infinity;
+
+  constructor(
+    private readonly deliver: (item: T) => void,
+    private readonly onGap: (dropped: number) => void,
+    private readonly options: BacklogOptions,
+  ) {}
+
+  /** How many items wait. */
+  get size(): number {
+    return this.items.length - this.head;
+  }
+
+  /** How many items were dropped since the backlog was made. */
+  get dropped(): number {
+    return this.droppedTotal;
+  }
+
+  /** Hand one item over: delivered now if nothing waits and the turn has time left, else queued. */
+  push(item: T): void {
+    if (this.size >= this.options.limit) {
+      this.items[this.head++] = undefined;
+      this.droppedTotal++;
+      this.droppedSinceDelivery++;
+    }
+    this.items.push(item);
+    if (this.delivering || this.turn !== undefined) return;
+    // A new busy window starts after a pause; within one, time spent delivering adds up across
+    // pushes (each push comes from the link's read loop, between deliveries).
+    const now = this.options.scheduler.now();
+    if (now - this.lastDelivery > this.options.sliceMs) this.windowStart = now;
+    this.pump();
+  }
+
+  /** Drop everything that waits (uncounted: the stream it was for has ended) and stop. */
+  clear(): void {
+    this.turn?.unsubscribe();
+    this.turn = undefined;
+    this.items = [];
+    this.head = 0;
+    this.droppedSinceDelivery = 0;
+  }
+
+  /** A scheduled turn: a fresh window, then deliver. */
+  private nextTurn(): void {
+    this.turn = undefined;
+    this.windowStart = this.options.scheduler.now();
+    this.pump();
+  }
+
+  /**
+   * Delivers what waits until the window has lasted `sliceMs`; then the next turn is scheduled
+   * (even when nothing waits yet), so that what arrives meanwhile waits here while the link
+   * drains the socket, instead of being delivered inside the link's read loop.
+   */
+  private pump(): void {
+    this.delivering = true;
+    const { scheduler, sliceMs } = this.options;
+    try {
+      while (this.head < this.items.length) {
+        if (this.droppedSinceDelivery > 0) {
+          const dropped = this.droppedSinceDelivery;
+          this.droppedSinceDelivery = 0;
+          this.onGap(dropped);
+        }
+        const item = this.items[this.head] as T;
+        this.items[this.head++] = undefined;
+        this.deliver(item);
+        this.lastDelivery = scheduler.now();
+        if (this.lastDelivery - this.windowStart >= sliceMs) {
+          this.compact();
+          this.turn = scheduler.schedule(() => this.nextTurn());
+          return;
+        }
+      }
+      this.items = [];
+      this.head = 0;
+    } finally {
+      this.delivering = false;
+    }
+  }
+
+  /** Forget the delivered prefix once it is large, so the array does not grow without bound. */
+  private compact(): void {
+    if (this.head > 1024 && this.head * 2 > this.items.length) {
+      this.items = this.items.slice(this.head);
+      this.head = 0;
+    }
+  }
+}
