@@ -9,6 +9,9 @@ export {
   forSession,
 } from './forSession.js';
 export {
+  sessionIdOf,
+} from './sessionIdOf.js';
+export {
   decodeFrames,
 } from './decodeFrames.js';
 export {
