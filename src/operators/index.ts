@@ -48,3 +48,4 @@ export {
   type LivenessSignal,
   type LivenessOptions,
 } from './liveness.js';
+export type { InstanceSignal } from './signals.js';
