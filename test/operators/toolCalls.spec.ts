@@ -1,5 +1,5 @@
 import * as fc from 'fast-check';
-import { Subject, VirtualTimeScheduler, config, from } from 'rxjs';
+import { Subject, VirtualTimeScheduler, config, from, take } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import type { PandoEvent } from '../../src/codecs/topics.js';
 import { LATE_END_MEMORY, parseToolParams, toolCalls, type ToolCall } from '../../src/operators/toolCalls.js';
@@ -194,6 +194,18 @@ describe('toolCalls', () => {
     source.complete();
     expect(scheduler.actions).toHaveLength(0);
     expect(seen.map((c) => [c.callId, c.status])).toEqual([['c3', 'unfinished']]);
+  });
+
+  it('leaves no timer behind when the subscriber stops during the flush at completion', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<PandoEvent>();
+    const seen: ToolCall[] = [];
+    source.pipe(toolCalls({ timeoutMs: 10, scheduler }), take(1)).subscribe((c) => seen.push(c));
+    source.next(toolStart('s1', 'c1'));
+    source.next(toolStart('s1', 'c2'));
+    source.complete();
+    expect(seen.map((c) => [c.callId, c.status])).toEqual([['c1', 'unfinished']]);
+    expect(scheduler.actions).toHaveLength(0);
   });
 
   it('keeps the state of each subscription apart', () => {
