@@ -115,6 +115,7 @@ export { Port, LockInfo, InstanceMode, RegistryEntry } from './codecs/discovery.
 // Operators over decoded events, and the one signal type of an instance.
 export { ofTopic } from './operators/ofTopic.js';
 export { forSession } from './operators/forSession.js';
+export { sessionIdOf } from './operators/sessionIdOf.js';
 export { decodeFrames } from './operators/decodeFrames.js';
 export { streamText, type StreamTextOptions, type StreamedTextStatus, type StreamedText } from './operators/streamText.js';
 export { turns, type TurnsOptions, type Turn } from './operators/turns.js';

@@ -1,7 +1,7 @@
 import { filter } from 'rxjs';
 import type { MonoTypeOperatorFunction } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
-import { sessionIdOf } from './internal/turnTracker.js';
+import { sessionIdOf } from './sessionIdOf.js';
 
 /**
  * The events of one session; the event type is kept.
@@ -12,11 +12,13 @@ import { sessionIdOf } from './internal/turnTracker.js';
  * result:   -----b--------B--|
  * ```
  *
- * An event belongs to the session named by its envelope's `sessionId`; when the envelope has
- * none (or `''`), by its payload's `session_id`; and for `session.update`, `session.activated`
- * and `session.deleted`, whose payload is the session itself, by the payload's `id`. Pando
- * fills the envelope and the payload alike; this is robust to producers that fill only one.
- * Instance-wide events (heartbeats, `session.list`, `db.*`) belong to no session and never pass.
+ * An event belongs to the session that `sessionIdOf(event)` names: its envelope's `sessionId`;
+ * when the envelope has none (or `''`), its payload's `session_id`; and for `session.update`,
+ * `session.activated` and `session.deleted`, whose payload is the session itself, the
+ * payload's `id`. Pando fills the envelope and the payload alike; this is robust to producers
+ * that fill only one. Instance-wide events (heartbeats, `session.list`, `db.*`) belong to no
+ * session and never pass. Built on RxJS's `filter`: unsubscribing stops the source at once, and
+ * a throw (an event that is not an event) errors the result.
  *
  * @example
  * ```ts

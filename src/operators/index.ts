@@ -9,6 +9,9 @@ export {
   forSession,
 } from './forSession.js';
 export {
+  sessionIdOf,
+} from './sessionIdOf.js';
+export {
   decodeFrames,
 } from './decodeFrames.js';
 export {
@@ -45,3 +48,4 @@ export {
   type LivenessSignal,
   type LivenessOptions,
 } from './liveness.js';
+export type { InstanceSignal } from './signals.js';

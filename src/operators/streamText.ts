@@ -1,7 +1,9 @@
-import { Observable, asyncScheduler } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
-import { checkTimeout, createTurnTracker, driveTracker, type TurnOptions } from './internal/turnTracker.js';
+import { checkTimeout } from './internal/checkTimeout.js';
+import { operate, scheduleFor } from './internal/operate.js';
+import { createTurnTracker, type TurnOptions } from './internal/turnTracker.js';
 
 /** Options of `streamText`: see `TurnOptions` (`idleTimeoutMs`, `scheduler`). */
 export type StreamTextOptions = TurnOptions;
@@ -44,7 +46,9 @@ export interface StreamedText {
  * - Sessions are independent: interleaved tokens of two sessions build two texts.
  * - On completion, turns still in progress are emitted `interrupted`, then the result
  *   completes. Errors pass through at once (no flush). Timers are cleared on completion, error
- *   and unsubscription.
+ *   and unsubscription, and unsubscribing stops the source at once (a synchronous one too).
+ * - A throw while handling an event (say, an `llm.token` without a payload, which the decoder
+ *   never lets through) errors the result, as in RxJS's own operators.
  * - Cost: the text grows by `+=`, which engines implement as ropes: O(1) per token, O(n) per
  *   turn, and each emission shares the rope rather than copying it.
  *
@@ -57,11 +61,12 @@ export interface StreamedText {
  * ```
  */
 export function streamText(options: StreamTextOptions = {}): OperatorFunction<PandoEvent, StreamedText> {
+  const idleMs = checkTimeout('idleTimeoutMs', options.idleTimeoutMs); // fail when the operator is made
   const scheduler = options.scheduler ?? asyncScheduler;
-  checkTimeout('idleTimeoutMs', options.idleTimeoutMs); // fail when the operator is made
-  return (source) =>
-    new Observable<StreamedText>((subscriber) => {
-      const tracker = createTurnTracker<undefined>(options, scheduler, {
+  return operate<PandoEvent, StreamedText>((subscriber) => {
+    const tracker = createTurnTracker<undefined>(
+      { idleMs, scheduler, schedule: (work, delay) => scheduleFor(subscriber, scheduler, work, delay) },
+      {
         init: () => undefined,
         token: (turn, event) =>
           subscriber.next({
@@ -79,7 +84,8 @@ export function streamText(options: StreamTextOptions = {}): OperatorFunction<Pa
             startedAt: turn.startedAt,
             updatedAt: ending.endedAt,
           }),
-      });
-      return driveTracker(source, subscriber, tracker);
-    });
+      },
+    );
+    return { next: (event) => tracker.next(event), complete: () => tracker.flush(), finalize: () => tracker.dispose() };
+  });
 }

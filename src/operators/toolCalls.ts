@@ -1,46 +1,23 @@
-import { Observable, asyncScheduler } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
 import { left, right, type Either } from 'fp-ts/lib/Either.js';
-import type { PandoEvent } from '../codecs/topics.js';
+import type { PandoEvent, ToolEndEvent } from '../codecs/topics.js';
+import { sessionIdOf } from './sessionIdOf.js';
+import { checkTimeout } from './internal/checkTimeout.js';
+import { isTopic } from './internal/isTopic.js';
+import { operate, scheduleFor } from './internal/operate.js';
 import {
-  checkTimeout,
   endedToolCall,
-  isTopic,
   openToolCall,
-  sessionIdOf,
   startlessToolCall,
   timedOutToolCall,
   toolCallKey,
+  unfinishedToolCall,
   type OpenToolCall,
-} from './internal/turnTracker.js';
+  type ToolCall,
+} from './internal/toolCallRecords.js';
 
-/**
- * How a tool call ended:
- * - `'ok'` / `'error'`: its `tool.end` arrived, with `is_error` false / true;
- * - `'timed-out'`: no `tool.end` arrived while it was waited for: `timeoutMs` passed, or the
- *   source completed first (`toolCalls`), or its turn ended first (`Turn.toolCalls`).
- */
-export type ToolCallStatus = 'ok' | 'error' | 'timed-out';
-
-/** One tool call: its `tool.start` and `tool.end`, paired by session and `call_id`. */
-export interface ToolCall {
-  readonly sessionId: string;
-  readonly callId: string;
-  readonly toolName: string;
-  /** The parameters as Pando sent them: JSON as a string (see `parseToolParams`). `''` if the start was not seen. */
-  readonly params: string;
-  /** The `tool.start` timestamp (the `tool.end` timestamp if the start was not seen). */
-  readonly startedAt: Date;
-  /** The `tool.end` timestamp; absent when timed out. */
-  readonly endedAt?: Date;
-  /** `endedAt - startedAt` from the events' timestamps; absent when timed out or when the start was not seen. */
-  readonly durationMs?: number;
-  /** The result text (Pando cuts it to 512 characters plus `...`); absent when timed out. */
-  readonly result?: string;
-  /** The end's `is_error`; `false` when timed out. */
-  readonly isError: boolean;
-  readonly status: ToolCallStatus;
-}
+export type { ToolCall, ToolCallStatus } from './internal/toolCallRecords.js';
 
 /** Options of `toolCalls`. */
 export interface ToolCallsOptions {
@@ -53,8 +30,11 @@ export interface ToolCallsOptions {
   readonly scheduler?: SchedulerLike;
 }
 
-/** How many timed-out calls are remembered so that their late ends are ignored. */
-const LATE_END_MEMORY = 1024;
+/**
+ * How many timed-out calls `toolCalls` remembers, per subscription, so that their late ends
+ * are ignored; beyond it the oldest is forgotten (memory stays bounded on a long-lived stream).
+ */
+export const LATE_END_MEMORY = 1024;
 
 /**
  * Pairs `tool.start` and `tool.end` by session and `call_id`, and emits one `ToolCall` per call
@@ -70,13 +50,18 @@ const LATE_END_MEMORY = 1024;
  *   difference of the two events' timestamps.
  * - With `timeoutMs`, a call with no end that long after its start is emitted as `'timed-out'`
  *   (no `endedAt`, `durationMs` or `result`); its late `tool.end` is ignored (the last 1024
- *   timed-out calls are remembered for that).
+ *   timed-out calls are remembered for that; an older one's late end comes out as an end
+ *   whose start was not seen).
  * - A `tool.end` whose start was not seen is still emitted: `startedAt` = `endedAt` = its
  *   timestamp, `params` `''`, `durationMs` undefined (unknown, not 0).
  * - A second `tool.start` for a call that is still open is ignored.
- * - When the source completes, the calls still open are emitted as `'timed-out'` (in the order
- *   they started), then the result completes. Errors pass through at once; pending timers are
- *   cleared on completion, error and unsubscription. Other topics are ignored.
+ * - When the source completes, the calls still open are emitted as `'unfinished'` (in the order
+ *   they started: nothing timed out, the source ended first), then the result completes.
+ *   Errors pass through at once; pending timers are cleared on completion, error and
+ *   unsubscription, and unsubscribing stops the source at once (a synchronous one too). Other
+ *   topics are ignored.
+ * - A throw while handling an event (say, a `tool.end` without a payload, which the decoder
+ *   never lets through) errors the result, as in RxJS's own operators.
  *
  * @example
  * ```ts
@@ -88,76 +73,65 @@ const LATE_END_MEMORY = 1024;
 export function toolCalls(options: ToolCallsOptions = {}): OperatorFunction<PandoEvent, ToolCall> {
   const timeoutMs = checkTimeout('timeoutMs', options.timeoutMs);
   const scheduler = options.scheduler ?? asyncScheduler;
-  return (source) =>
-    new Observable<ToolCall>((subscriber) => {
-      const open = new Map<string, { readonly call: OpenToolCall; readonly timer: Subscription | undefined }>();
-      const timedOut = new Set<string>();
+  return operate<PandoEvent, ToolCall>((subscriber) => {
+    /** The calls waiting for their end, in start order, with their timeout. */
+    const open = new Map<string, { readonly call: OpenToolCall; readonly timer: Subscription | undefined }>();
+    /** The keys of timed-out calls whose late end is still to be ignored, oldest first. */
+    const timedOut = new Set<string>();
 
-      const rememberTimedOut = (key: string): void => {
-        timedOut.add(key);
-        if (timedOut.size > LATE_END_MEMORY) timedOut.delete(timedOut.values().next().value as string);
-      };
+    const rememberTimedOut = (key: string): void => {
+      timedOut.add(key);
+      if (timedOut.size > LATE_END_MEMORY) timedOut.delete(timedOut.values().next().value as string);
+    };
 
-      const onStart = (call: OpenToolCall): void => {
-        if (open.has(call.key)) return;
-        timedOut.delete(call.key);
-        const timer =
-          timeoutMs === undefined
-            ? undefined
-            : scheduler.schedule(() => {
-                if (open.get(call.key)?.call !== call) return;
-                open.delete(call.key);
-                rememberTimedOut(call.key);
-                subscriber.next(timedOutToolCall(call));
-              }, timeoutMs);
-        open.set(call.key, { call, timer });
-      };
+    const timeOut = (call: OpenToolCall): void => {
+      if (open.get(call.key)?.call !== call) return;
+      open.delete(call.key);
+      rememberTimedOut(call.key);
+      subscriber.next(timedOutToolCall(call));
+    };
 
-      const clear = (): void => {
+    const onStart = (call: OpenToolCall): void => {
+      if (open.has(call.key)) return;
+      timedOut.delete(call.key);
+      const timer = timeoutMs === undefined ? undefined : scheduleFor(subscriber, scheduler, () => timeOut(call), timeoutMs);
+      open.set(call.key, { call, timer });
+    };
+
+    const onEnd = (sessionId: string, event: ToolEndEvent): void => {
+      const key = toolCallKey(sessionId, event.payload.call_id);
+      const entry = open.get(key);
+      if (entry !== undefined) {
+        entry.timer?.unsubscribe();
+        open.delete(key);
+        subscriber.next(endedToolCall(entry.call, event));
+      } else if (!timedOut.delete(key)) {
+        // not the late end of a call already emitted as timed out: an end whose start we missed
+        subscriber.next(startlessToolCall(sessionId, event));
+      }
+    };
+
+    return {
+      next: (event) => {
+        if (isTopic(event, 'tool.start')) onStart(openToolCall(sessionIdOf(event) ?? '', event));
+        else if (isTopic(event, 'tool.end')) onEnd(sessionIdOf(event) ?? '', event);
+      },
+      complete: () => {
+        const pending = [...open.values()];
+        open.clear();
+        for (const { call, timer } of pending) {
+          timer?.unsubscribe();
+          if (subscriber.closed) return;
+          subscriber.next(unfinishedToolCall(call));
+        }
+      },
+      finalize: () => {
         for (const entry of open.values()) entry.timer?.unsubscribe();
         open.clear();
         timedOut.clear();
-      };
-
-      const subscription = source.subscribe({
-        next: (event) => {
-          if (isTopic(event, 'tool.start')) {
-            const sessionId = sessionIdOf(event) ?? '';
-            onStart(openToolCall(sessionId, event));
-          } else if (isTopic(event, 'tool.end')) {
-            const sessionId = sessionIdOf(event) ?? '';
-            const key = toolCallKey(sessionId, event.payload.call_id);
-            const entry = open.get(key);
-            if (entry !== undefined) {
-              entry.timer?.unsubscribe();
-              open.delete(key);
-              subscriber.next(endedToolCall(entry.call, event));
-            } else if (timedOut.has(key)) {
-              timedOut.delete(key);
-            } else {
-              subscriber.next(startlessToolCall(sessionId, event));
-            }
-          }
-        },
-        error: (err: unknown) => {
-          clear();
-          subscriber.error(err);
-        },
-        complete: () => {
-          const pending = [...open.values()];
-          clear();
-          for (const { call } of pending) {
-            if (subscriber.closed) return;
-            subscriber.next(timedOutToolCall(call));
-          }
-          subscriber.complete();
-        },
-      });
-      return () => {
-        subscription.unsubscribe();
-        clear();
-      };
-    });
+      },
+    };
+  });
 }
 
 /**

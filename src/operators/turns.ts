@@ -1,20 +1,18 @@
-import { Observable, asyncScheduler } from 'rxjs';
+import { asyncScheduler } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
+import { checkTimeout } from './internal/checkTimeout.js';
+import { isTopic } from './internal/isTopic.js';
+import { operate, scheduleFor } from './internal/operate.js';
 import {
-  checkTimeout,
-  createTurnTracker,
-  driveTracker,
   endedToolCall,
-  isTopic,
   openToolCall,
-  timedOutToolCall,
   toolCallKey,
+  unfinishedToolCall,
   type OpenToolCall,
-  type TurnOptions,
-  type TurnStatus,
-} from './internal/turnTracker.js';
-import type { ToolCall } from './toolCalls.js';
+  type ToolCall,
+} from './internal/toolCallRecords.js';
+import { createTurnTracker, type TurnOptions, type TurnStatus } from './internal/turnTracker.js';
 
 /** Options of `turns`: see `TurnOptions` (`idleTimeoutMs`, `scheduler`). */
 export type TurnsOptions = TurnOptions;
@@ -62,12 +60,14 @@ const isOpen = (call: OpenToolCall | ToolCall): call is OpenToolCall => !('statu
  *   of silence of its session (`interrupted`, counts 0). Sessions are independent.
  * - A tool call belongs to the turn in progress of its session when its `tool.start` arrives;
  *   its `tool.end` completes it if it arrives before the turn ends. A call still running when
- *   the turn ends is listed with status `'timed-out'` and no `endedAt` / `result`, and its later
- *   `tool.end` is ignored here (use `toolCalls()` to follow every call to its end). Tool calls
+ *   the turn ends is listed with status `'unfinished'` and no `endedAt` / `result` (nothing
+ *   timed out: the turn ended first), and its later `tool.end` is ignored here (use `toolCalls()` to follow every call to its end). Tool calls
  *   outside any turn are not listed.
  * - On completion, turns in progress are emitted `interrupted`, then the result completes.
  *   Errors pass through at once (no flush). Timers are cleared on completion, error and
- *   unsubscription.
+ *   unsubscription, and unsubscribing stops the source at once (a synchronous one too).
+ * - A throw while handling an event (say, a `tool.start` without a payload, which the decoder
+ *   never lets through) errors the result, as in RxJS's own operators.
  *
  * @example
  * ```ts
@@ -77,11 +77,12 @@ const isOpen = (call: OpenToolCall | ToolCall): call is OpenToolCall => !('statu
  * ```
  */
 export function turns(options: TurnsOptions = {}): OperatorFunction<PandoEvent, Turn> {
+  const idleMs = checkTimeout('idleTimeoutMs', options.idleTimeoutMs); // fail when the operator is made
   const scheduler = options.scheduler ?? asyncScheduler;
-  checkTimeout('idleTimeoutMs', options.idleTimeoutMs); // fail when the operator is made
-  return (source) =>
-    new Observable<Turn>((subscriber) => {
-      const tracker = createTurnTracker<TurnCalls>(options, scheduler, {
+  return operate<PandoEvent, Turn>((subscriber) => {
+    const tracker = createTurnTracker<TurnCalls>(
+      { idleMs, scheduler, schedule: (work, delay) => scheduleFor(subscriber, scheduler, work, delay) },
+      {
         init: () => ({ order: [], index: new Map() }),
         activity: (turn, event) => {
           const calls = turn.extra;
@@ -103,12 +104,13 @@ export function turns(options: TurnsOptions = {}): OperatorFunction<PandoEvent, 
             text: turn.text,
             tokensIn: ending.tokensIn,
             tokensOut: ending.tokensOut,
-            toolCalls: turn.extra.order.map((call) => (isOpen(call) ? timedOutToolCall(call) : call)),
+            toolCalls: turn.extra.order.map((call) => (isOpen(call) ? unfinishedToolCall(call) : call)),
             startedAt: turn.startedAt,
             endedAt: ending.endedAt,
             status: ending.status,
           }),
-      });
-      return driveTracker(source, subscriber, tracker);
-    });
+      },
+    );
+    return { next: (event) => tracker.next(event), complete: () => tracker.flush(), finalize: () => tracker.dispose() };
+  });
 }

@@ -1,7 +1,7 @@
 import { config } from 'rxjs';
 import { encodeFrame, FrameDecodeError } from '../../src/codecs/frame.js';
 import { decodeFrames } from '../../src/operators/decodeFrames.js';
-import { heartbeat, llmEnd, testScheduler, token, unknownEvent } from './helpers.js';
+import { heartbeat, inChain, llmEnd, pullThrough, testScheduler, token, unknownEvent } from './helpers.js';
 
 const utf8 = new TextEncoder();
 
@@ -68,51 +68,48 @@ describe('decodeFrames', () => {
     });
   });
 
-  it('survives a throwing onError and logs the throw with console.error', () => {
-    const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
-    try {
-      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
-        const e1 = cold(' -x-a-j-b-|', frames);
-        const e1subs = '  ^--------!';
-        const expected = '---A---B-|';
+  it('errors the result with what a throwing onError threw, and unsubscribes from the frames', () => {
+    const bug = new Error('callback bug');
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-x-b-|', frames);
+      const e1subs = '  ^--!    ';
+      const expected = '-A-#    ';
 
-        expectObservable(
-          e1.pipe(
-            decodeFrames(() => {
-              throw new Error('callback bug');
-            }),
-          ),
-        ).toBe(expected, events);
-        expectSubscriptions(e1.subscriptions).toBe(e1subs);
-      });
-      expect(log).toHaveBeenCalledTimes(2);
-      expect(log.mock.calls[0]![1]).toEqual(new Error('callback bug'));
-    } finally {
-      log.mockRestore();
-    }
+      expectObservable(
+        e1.pipe(
+          decodeFrames(() => {
+            throw bug;
+          }),
+        ),
+      ).toBe(expected, events, bug);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 
-  it("hands a throwing onError's error to config.onUnhandledError when set", () => {
+  it("never hands a throwing onError's error to config.onUnhandledError or the console", () => {
     const unhandled: unknown[] = [];
     const saved = config.onUnhandledError;
     config.onUnhandledError = (err) => unhandled.push(err);
+    const log = jest.spyOn(console, 'error').mockImplementation(() => undefined);
+    const errors: unknown[] = [];
     try {
-      ts.run(({ cold, expectObservable }) => {
-        const e1 = cold(' -x-a-|', frames);
-        const expected = '---A-|';
-
-        expectObservable(
-          e1.pipe(
+      ts.run(({ cold, flush }) => {
+        cold(' -x-a-|', frames)
+          .pipe(
             decodeFrames((error) => {
               throw error;
             }),
-          ),
-        ).toBe(expected, events);
+          )
+          .subscribe({ error: (err: unknown) => errors.push(err) });
+        flush();
       });
-      expect(unhandled).toHaveLength(1);
-      expect(unhandled[0]).toBeInstanceOf(FrameDecodeError);
+      expect(errors).toHaveLength(1);
+      expect(errors[0]).toBeInstanceOf(FrameDecodeError);
+      expect(unhandled).toEqual([]);
+      expect(log).not.toHaveBeenCalled();
     } finally {
       config.onUnhandledError = saved;
+      log.mockRestore();
     }
   });
 
@@ -166,6 +163,26 @@ describe('decodeFrames', () => {
       const expected = '-A-B-     ';
 
       expectObservable(e1.pipe(decodeFrames()), unsub).toBe(expected, events);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const many = Array.from({ length: 10 }, (_, i) => encodeFrame(token('s1', `t${i}`)));
+    const { pulled, emitted } = pullThrough(many, decodeFrames(), 2);
+
+    expect(emitted).toEqual(many.slice(0, 2).map((_, i) => token('s1', `t${i}`)));
+    expect(pulled).toHaveLength(2);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -a-^-a-x-b-e-h-|', frames);
+      const e1subs = '     ^-------!    ';
+      const expected = '   --A---B-     ';
+      const unsub = '      --------!    ';
+
+      expectObservable(e1.pipe(inChain(decodeFrames())), unsub).toBe(expected, events);
       expectSubscriptions(e1.subscriptions).toBe(e1subs);
     });
   });

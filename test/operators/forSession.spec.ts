@@ -2,7 +2,7 @@ import { Observable, from, of } from 'rxjs';
 import type { LlmTokenEvent, PandoEvent } from '../../src/codecs/topics.js';
 import { forSession } from '../../src/operators/forSession.js';
 import { ofTopic } from '../../src/operators/ofTopic.js';
-import { event, heartbeat, llmEnd, sessionUpdate, testScheduler, token, toolStart, unknownEvent } from './helpers.js';
+import { event, heartbeat, inChain, llmEnd, poisonedEvent, pullThrough, sessionUpdate, testScheduler, token, toolStart, unknownEvent } from './helpers.js';
 
 describe('forSession', () => {
   let ts: ReturnType<typeof testScheduler>;
@@ -114,5 +114,46 @@ describe('forSession', () => {
     const seen: string[] = [];
     tokens$.subscribe((e) => seen.push(e.payload.token));
     expect(seen).toEqual(['x']);
+  });
+});
+
+describe('forSession keeps the guarantees of an RxJS operator', () => {
+  let ts: ReturnType<typeof testScheduler>;
+  beforeEach(() => {
+    ts = testScheduler();
+  });
+
+  const boom = new Error('unreadable event');
+  const values = { a: token('A', 'x'), b: token('B', 'y'), h: heartbeat(1), p: poisonedEvent(boom) };
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const events = Array.from({ length: 10 }, (_, i) => token('A', `t${i}`));
+    const { pulled, emitted } = pullThrough(events, forSession('A'), 2);
+
+    expect(emitted).toEqual(events.slice(0, 2));
+    expect(pulled).toHaveLength(2);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -a-^-a-b-h-a-b-a-|', values);
+      const e1subs = '     ^---------!    ';
+      const expected = '   --a-----a-     ';
+      const unsub = '      ----------!    ';
+
+      expectObservable(e1.pipe(inChain(forSession('A'))), unsub).toBe(expected, values);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when reading an event throws', () => {
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-p-a-|', values);
+      const e1subs = '  ^--!    ';
+      const expected = '-a-#    ';
+
+      expectObservable(e1.pipe(forSession('A'))).toBe(expected, values, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });

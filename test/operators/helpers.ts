@@ -1,4 +1,6 @@
 import * as fc from 'fast-check';
+import { Observable, mergeMap, of, take } from 'rxjs';
+import type { OperatorFunction } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import type {
   EventOf,
@@ -168,4 +170,53 @@ export const turnScripts: fc.Arbitrary<{
         ['s2', s2.map((turn) => turn.tokens.join(''))],
       ]),
     }));
+  });
+
+// ---------------------------------------------------------------------------------------------
+// The three cases every operator spec has (after RxJS's spec/operators/filter-spec.ts)
+
+/**
+ * RxJS's synchronous-source case: pipes a hand-made synchronous source of `values` (which
+ * checks `subscriber.closed` before each value, as RxJS's own spec source does) through
+ * `operator` and `take(taken)`, and returns what was pulled from the source and what came out.
+ * An operator that ties its subscription to its subscriber pulls no more than it needs.
+ */
+export const pullThrough = <T, R>(
+  values: readonly T[],
+  operator: OperatorFunction<T, R>,
+  taken: number,
+): { readonly pulled: readonly T[]; readonly emitted: readonly R[] } => {
+  const pulled: T[] = [];
+  const emitted: R[] = [];
+  const source = new Observable<T>((subscriber) => {
+    for (let i = 0; !subscriber.closed && i < values.length; i++) {
+      pulled.push(values[i]!);
+      subscriber.next(values[i]!);
+    }
+    subscriber.complete();
+  });
+  source.pipe(operator, take(taken)).subscribe((value) => emitted.push(value));
+  return { pulled, emitted };
+};
+
+/**
+ * RxJS's unsubscription-chain case: the operator between two `mergeMap(of)`, so that an
+ * explicit unsubscription must travel through it to reach the source.
+ */
+export const inChain = <T, R>(operator: OperatorFunction<T, R>): OperatorFunction<T, R> => (source) =>
+  source.pipe(
+    mergeMap((value: T) => of(value)),
+    operator,
+    mergeMap((value: R) => of(value)),
+  );
+
+/**
+ * An event that throws `error` as soon as anything reads it (its topic, its session, its
+ * payload): the internal-throw case of an operator, which must surface as the result's error.
+ */
+export const poisonedEvent = (error: Error): PandoEvent =>
+  new Proxy({} as PandoEvent, {
+    get: () => {
+      throw error;
+    },
   });

@@ -1,14 +1,16 @@
 import * as fc from 'fast-check';
-import { Subject, VirtualTimeScheduler } from 'rxjs';
+import { Subject, VirtualTimeScheduler, take } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { PandoEvent } from '../../src/codecs';
+import type { PandoEvent, ShutdownEvent } from '../../src/codecs';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,
   liveness,
 } from '../../src/operators/liveness';
 import type { LivenessSignal, LivenessStatus } from '../../src/operators/liveness';
+import type { InstanceSignal } from '../../src/operators/signals';
+import { inChain, pullThrough } from './helpers';
 
 const T0 = Date.UTC(2026, 2, 1, 10, 0, 0);
 
@@ -17,13 +19,22 @@ const event = (topic: string, payload: unknown): LivenessSignal => ({
   event: { topic, instanceId: 'inst-1', projectId: '', timestamp: new Date(T0), payload } as PandoEvent,
 });
 
+const shutdown: ShutdownEvent = {
+  topic: 'instance.shutdown',
+  instanceId: 'inst-1',
+  projectId: '',
+  timestamp: new Date(T0),
+  payload: { instance_id: 'inst-1' },
+} as ShutdownEvent;
+
 /**
- * Marble values for signals. C: connected, D: disconnected, h: heartbeat, e: another event,
- * p: pong, x: instance.shutdown.
+ * Marble values for signals. C: connected, D: disconnected, U: unreachable, h: heartbeat,
+ * e: another event, p: pong, x: shutdown.
  */
-const S: Record<string, LivenessSignal> = {
+const S: Record<string, InstanceSignal> = {
   C: { kind: 'connected' },
   D: { kind: 'disconnected' },
+  U: { kind: 'unreachable' },
   h: event('instance.heartbeat', {
     instance_id: 'inst-1',
     session_count: 0,
@@ -32,11 +43,11 @@ const S: Record<string, LivenessSignal> = {
   }),
   e: event('llm.token', { session_id: 's1', token: 'hi' }),
   p: { kind: 'pong' },
-  x: event('instance.shutdown', { instance_id: 'inst-1' }),
+  x: { kind: 'shutdown', event: shutdown },
 };
 
 /** Marble values for statuses. */
-const V: Record<string, LivenessStatus> = { c: 'connecting', a: 'alive', s: 'stale', d: 'down' };
+const V: Record<string, LivenessStatus> = { c: 'connecting', a: 'alive', s: 'stale', d: 'down', u: 'unreachable' };
 
 describe('liveness', () => {
   let testScheduler: TestScheduler;
@@ -70,14 +81,14 @@ describe('liveness', () => {
 
   it('follows the sketch of its doc comment', () => {
     testScheduler.run(({ hot, expectObservable }) => {
-      const e1 = hot('  -C--e--e-------------------e--x--D--C------e--|', S);
-      const expected = 'c---a------------s---------a--d-----c------a--|';
+      const e1 = hot('  -C--e--e-------------------e--x--D--e--C------e--U----C--|', S);
+      const expected = 'c---a------------s---------a--d--------c------a--u----c--|';
 
       expectObservable(e1.pipe(liveness({ timeoutMs: 10 }))).toBe(expected, V);
     });
   });
 
-  it('goes down on instance.shutdown, and stays down through the silence after it', () => {
+  it('goes down on shutdown, and stays down through the silence after it', () => {
     testScheduler.run(({ hot, expectObservable }) => {
       const e1 = hot('  -C-h-x--------------------|', S);
       const expected = 'c--a-d--------------------|';
@@ -122,9 +133,9 @@ describe('liveness', () => {
     });
   });
 
-  it('goes alive from down on any event or pong (the instance is evidently back)', () => {
+  it('goes alive from down after a shutdown on any event or pong (the instance is evidently back)', () => {
     testScheduler.run(({ hot, expectObservable }) => {
-      const e1 = hot('  -h-D-p-x-e-|', S);
+      const e1 = hot('  -h-x-p-x-e-|', S);
       const expected = 'ca-d-a-d-a-|';
 
       expectObservable(e1.pipe(liveness({ timeoutMs: 50 }))).toBe(expected, V);
@@ -201,7 +212,7 @@ describe('liveness', () => {
     const virtual = new VirtualTimeScheduler();
     const schedule = jest.spyOn(virtual, 'schedule');
     const timers = (): Subscription[] => schedule.mock.results.map((r) => r.value as Subscription);
-    const signals = new Subject<LivenessSignal>();
+    const signals = new Subject<LivenessSignal>(); // the old name, an alias of InstanceSignal
     const seen: LivenessStatus[] = [];
     const sub = signals.pipe(liveness({ timeoutMs: 100, scheduler: virtual })).subscribe((s) => seen.push(s));
 
@@ -220,9 +231,17 @@ describe('liveness', () => {
     expect(seen).toEqual(['connecting', 'alive', 'stale', 'alive']);
   });
 
+  it('leaves no timer behind when its first status already ends the subscription', () => {
+    const virtual = new VirtualTimeScheduler();
+    const seen: LivenessStatus[] = [];
+    new Subject<LivenessSignal>().pipe(liveness({ timeoutMs: 100, scheduler: virtual }), take(1)).subscribe((s) => seen.push(s));
+    expect(seen).toEqual(['connecting']);
+    expect(virtual.actions).toHaveLength(0);
+  });
+
   it('never emits two equal statuses in a row, and starts connecting (any signals, any timing)', () => {
     const arbMarble = fc
-      .array(fc.constantFrom('-', '-', '-', 'C', 'D', 'h', 'p', 'x', 'e'), { maxLength: 60 })
+      .array(fc.constantFrom('-', '-', '-', 'C', 'D', 'U', 'h', 'p', 'x', 'e'), { maxLength: 60 })
       .map((chars) => chars.join(''));
     fc.assert(
       fc.property(arbMarble, fc.integer({ min: 1, max: 8 }), (marble, timeoutMs) => {
@@ -237,5 +256,109 @@ describe('liveness', () => {
         for (let i = 1; i < seen.length; i++) expect(seen[i]).not.toBe(seen[i - 1]);
       }),
     );
+  });
+
+  describe('every transition, one signal at a time (timeoutMs: 50 unless said)', () => {
+    /** [what, signals, statuses]; the subscription ends with the signals, before any timeout. */
+    const cases: ReadonlyArray<readonly [string, string, string]> = [
+      ['connecting → alive on an event', '-e', 'ca'],
+      ['connecting → alive on a pong', '-p', 'ca'],
+      ['connecting → down on shutdown', '-x', 'cd'],
+      ['connecting stays connecting on connected', '-C', 'c-'],
+      ['connecting → down on disconnected', '-D', 'cd'],
+      ['connecting → unreachable on unreachable', '-U', 'cu'],
+      ['alive stays alive on an event, a pong, connected', '-Ceep-C', 'c-a----'],
+      ['alive → down on shutdown', '-Cex', 'c-ad'],
+      ['alive → down on disconnected', '-CeD', 'c-ad'],
+      ['alive → unreachable on unreachable', '-CeU', 'c-au'],
+      ['down (dropped) ignores the events and pongs still queued', '-CeDepe', 'c-ad---'],
+      ['down (dropped) stays down on shutdown and disconnected', '-CeDxD', 'c-ad--'],
+      ['down (dropped) → connecting on connected, then alive on an event', '-CeDeCe', 'c-ad-ca'],
+      ['down (dropped) → unreachable on unreachable', '-CeDU', 'c-adu'],
+      ['down (shutdown) → alive on an event or a pong while connected', '-Cexp', 'c-ada'],
+      ['down (shutdown) → connecting on connected', '-CexC', 'c-adc'],
+      ['unreachable ignores events, pongs and disconnected', '-CeUepD', 'c-au---'],
+      ['unreachable → down on shutdown', '-CeUx', 'c-aud'],
+      ['unreachable → connecting on connected, then alive on an event', '-CeUeCe', 'c-au-ca'],
+      ['unreachable stays unreachable on unreachable', '-UU', 'cu-'],
+      ['unreachable from the start → connecting on connected', '-UC', 'cuc'],
+    ];
+
+    it.each(cases)('%s', (_, signals, statuses) => {
+      testScheduler.run(({ hot, expectObservable }) => {
+        const until = `^${'-'.repeat(signals.length - 1)}!`;
+        expectObservable(hot(signals, S).pipe(liveness({ timeoutMs: 50 })), until).toBe(statuses, V);
+      });
+    });
+
+    /** [what, signals, statuses] with timeoutMs: 5, watched for 30 frames. */
+    const timed: ReadonlyArray<readonly [string, string, string]> = [
+      ['alive → stale on silence', '-Ce', 'c-a----s'],
+      ['connecting → stale on silence when connected', '-C', 'c-----s'],
+      ['connecting → down on silence when never connected', '-', 'c----d'],
+      ['stale → alive on an event (and stale again after more silence)', '-Ce-----e', 'c-a----sa----s'],
+      ['stale → alive on a pong (and stale again after more silence)', '-Ce-----p', 'c-a----sa----s'],
+      ['stale stays stale on connected', '-Ce-----C', 'c-a----s-'],
+      ['stale → down on disconnected', '-Ce-----D', 'c-a----sd'],
+      ['stale → down on shutdown', '-Ce-----x', 'c-a----sd'],
+      ['stale → unreachable on unreachable', '-Ce-----U', 'c-a----su'],
+      ['down stays down through silence', '-CeD', 'c-ad'],
+      ['unreachable stays unreachable through silence', '-CeU', 'c-au'],
+      ['connecting after unreachable → stale on silence', '-CeUC', 'c-auc----s'],
+    ];
+
+    it.each(timed)('%s', (_, signals, statuses) => {
+      testScheduler.run(({ hot, expectObservable }) => {
+        expectObservable(hot(signals, S).pipe(liveness({ timeoutMs: 5 })), '^ 29ms !').toBe(statuses, V);
+      });
+    });
+  });
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const signals: InstanceSignal[] = [S.C!, ...Array.from({ length: 9 }, () => S.h!)];
+    const { pulled, emitted } = pullThrough(signals, liveness({ timeoutMs: 5 }), 2);
+
+    expect(emitted).toEqual(['connecting', 'alive']);
+    expect(pulled).toHaveLength(2);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -h-^-C-h-D-C-h-|', S);
+      const e1subs = '     ^-------!    ';
+      const expected = '   c---a-d-     ';
+      const unsub = '      --------!    ';
+
+      expectObservable(e1.pipe(inChain(liveness({ timeoutMs: 50 }))), unsub).toBe(expected, V);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result with a TypeError naming a signal of an unknown kind, and unsubscribes', () => {
+    testScheduler.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -C-h-?-h-|', { ...S, '?': { kind: 'reconnected' } as unknown as InstanceSignal });
+      const e1subs = '  ^----!    ';
+      const expected = 'c--a-#    ';
+
+      expectObservable(e1.pipe(liveness({ timeoutMs: 50 }))).toBe(expected, V, new TypeError('liveness: unknown signal kind "reconnected"'));
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result when reading a signal throws', () => {
+    const boom = new Error('unreadable signal');
+    const poisoned = new Proxy({} as InstanceSignal, {
+      get: () => {
+        throw boom;
+      },
+    });
+    testScheduler.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -h-p-h-|', { ...S, p: poisoned });
+      const e1subs = '  ^--!    ';
+      const expected = 'ca-#    ';
+
+      expectObservable(e1.pipe(liveness({ timeoutMs: 50 }))).toBe(expected, V, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });

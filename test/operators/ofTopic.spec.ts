@@ -1,7 +1,7 @@
 import { Observable, from, of } from 'rxjs';
 import type { EventOf, PandoEvent } from '../../src/codecs/topics.js';
 import { ofTopic } from '../../src/operators/ofTopic.js';
-import { heartbeat, llmEnd, llmStart, testScheduler, token, toolStart, unknownEvent } from './helpers.js';
+import { heartbeat, inChain, llmEnd, llmStart, poisonedEvent, pullThrough, testScheduler, token, toolStart, unknownEvent } from './helpers.js';
 
 describe('ofTopic', () => {
   let ts: ReturnType<typeof testScheduler>;
@@ -130,5 +130,46 @@ describe('ofTopic', () => {
 
     // @ts-expect-error: only known topics can be named
     from<PandoEvent[]>([values.t]).pipe(ofTopic('llm.nonsense'));
+  });
+});
+
+describe('ofTopic keeps the guarantees of an RxJS operator', () => {
+  let ts: ReturnType<typeof testScheduler>;
+  beforeEach(() => {
+    ts = testScheduler();
+  });
+
+  const boom = new Error('unreadable event');
+  const values = { t: token('s1', 'a'), T: token('s2', 'b'), h: heartbeat(1), e: llmEnd('s1'), p: poisonedEvent(boom) };
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const events = Array.from({ length: 10 }, (_, i) => token('s1', `t${i}`));
+    const { pulled, emitted } = pullThrough(events, ofTopic('llm.token'), 2);
+
+    expect(emitted).toEqual(events.slice(0, 2));
+    expect(pulled).toHaveLength(2);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -t-^-t-h-T-e-t-|', values);
+      const e1subs = '     ^-------!    ';
+      const expected = '   --t---T-     ';
+      const unsub = '      --------!    ';
+
+      expectObservable(e1.pipe(inChain(ofTopic('llm.token'))), unsub).toBe(expected, values);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when reading an event throws', () => {
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -t-p-t-|', values);
+      const e1subs = '  ^--!    ';
+      const expected = '-t-#    ';
+
+      expectObservable(e1.pipe(ofTopic('llm.token'))).toBe(expected, values, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });

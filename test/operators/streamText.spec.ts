@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { Subject, VirtualTimeScheduler, from } from 'rxjs';
 import type { PandoEvent } from '../../src/codecs/topics.js';
 import { streamText, type StreamedText, type StreamedTextStatus } from '../../src/operators/streamText.js';
-import { at, heartbeat, turnScripts, llmEnd, llmStart, messageAppend, testScheduler, token, toolEnd, toolStart } from './helpers.js';
+import { at, heartbeat, inChain, llmEnd, llmStart, messageAppend, poisonedEvent, pullThrough, testScheduler, token, toolEnd, toolStart, turnScripts } from './helpers.js';
 
 /** A StreamedText whose timestamps are `at(startedAt)` / `at(updatedAt)`. */
 const st = (sessionId: string, text: string, status: StreamedTextStatus, startedAt: number, updatedAt: number): StreamedText => ({
@@ -275,5 +275,53 @@ describe('streamText', () => {
         expect(out.every((s) => expected.has(s.sessionId))).toBe(true);
       }),
     );
+  });
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const events = Array.from({ length: 10 }, (_, i) => token('s1', `t${i}`));
+    const { pulled, emitted } = pullThrough(events, streamText(), 2);
+
+    expect(emitted.map((s) => s.text)).toEqual(['t0', 't0t1']);
+    expect(pulled).toHaveLength(2);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    const values = { a: token('s1', 'x', { t: 1 }), b: token('s1', 'y', { t: 3 }), e: llmEnd('s1', { t: 5 }) };
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -a-^-a-b-e-a-|', values);
+      const e1subs = '     ^-----!    ';
+      const expected = '   --x-y-     ';
+      const unsub = '      ------!    ';
+
+      expectObservable(e1.pipe(inChain(streamText())), unsub).toBe(expected, {
+        x: st('s1', 'x', 'streaming', 1, 1),
+        y: st('s1', 'xy', 'streaming', 1, 3),
+      });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when handling an event throws', () => {
+    const tokenless = { ...token('s1', 'y', { t: 3 }), payload: null } as unknown as PandoEvent;
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-n-a-|', { a: token('s1', 'x', { t: 1 }), n: tokenless });
+      const e1subs = '  ^--!    ';
+      const expected = '-x-#    ';
+
+      expectObservable(e1.pipe(streamText({ idleTimeoutMs: 5 }))).toBe(expected, { x: st('s1', 'x', 'streaming', 1, 1) }, expect.any(TypeError));
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when reading an event throws', () => {
+    const boom = new Error('unreadable event');
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-p-a-|', { a: token('s1', 'x', { t: 1 }), p: poisonedEvent(boom) });
+      const e1subs = '  ^--!    ';
+      const expected = '-x-#    ';
+
+      expectObservable(e1.pipe(streamText())).toBe(expected, { x: st('s1', 'x', 'streaming', 1, 1) }, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });

@@ -1,18 +1,18 @@
 import * as fc from 'fast-check';
-import { Subject, VirtualTimeScheduler, from } from 'rxjs';
+import { Subject, VirtualTimeScheduler, config, from, take } from 'rxjs';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import type { PandoEvent } from '../../src/codecs/topics.js';
-import { parseToolParams, toolCalls, type ToolCall } from '../../src/operators/toolCalls.js';
-import { at, heartbeat, testScheduler, token, toolEnd, toolStart } from './helpers.js';
+import { LATE_END_MEMORY, parseToolParams, toolCalls, type ToolCall } from '../../src/operators/toolCalls.js';
+import { at, heartbeat, inChain, poisonedEvent, pullThrough, testScheduler, token, toolEnd, toolStart } from './helpers.js';
 
 const call = (
   sessionId: string,
   callId: string,
   startedAt: number,
-  end?: { at: number; isError?: boolean; result?: string },
+  end?: { at: number; isError?: boolean; result?: string } | 'timed-out' | 'unfinished',
 ): ToolCall =>
-  end === undefined
-    ? { sessionId, callId, toolName: 'bash', params: '{"command":"ls"}', startedAt: at(startedAt), isError: false, status: 'timed-out' }
+  end === undefined || typeof end === 'string'
+    ? { sessionId, callId, toolName: 'bash', params: '{"command":"ls"}', startedAt: at(startedAt), isError: false, status: end ?? 'timed-out' }
     : {
         sessionId,
         callId,
@@ -121,14 +121,14 @@ describe('toolCalls', () => {
     });
   });
 
-  it('emits the calls still open as timed-out when the source completes', () => {
+  it('emits the calls still open as unfinished (not timed out) when the source completes', () => {
     ts.run(({ cold, expectObservable }) => {
       const e1 = cold(' -s-S-|', { s: toolStart('s1', 'c1', { t: 1 }), S: toolStart('s2', 'c2', { t: 3 }) });
       const expected = '-----(xy|)';
 
       expectObservable(e1.pipe(toolCalls({ timeoutMs: 100 }))).toBe(expected, {
-        x: call('s1', 'c1', 1),
-        y: call('s2', 'c2', 3),
+        x: call('s1', 'c1', 1, 'unfinished'),
+        y: call('s2', 'c2', 3, 'unfinished'),
       });
     });
   });
@@ -193,7 +193,19 @@ describe('toolCalls', () => {
     source.next(toolStart('s1', 'c3'));
     source.complete();
     expect(scheduler.actions).toHaveLength(0);
-    expect(seen.map((c) => [c.callId, c.status])).toEqual([['c3', 'timed-out']]);
+    expect(seen.map((c) => [c.callId, c.status])).toEqual([['c3', 'unfinished']]);
+  });
+
+  it('leaves no timer behind when the subscriber stops during the flush at completion', () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<PandoEvent>();
+    const seen: ToolCall[] = [];
+    source.pipe(toolCalls({ timeoutMs: 10, scheduler }), take(1)).subscribe((c) => seen.push(c));
+    source.next(toolStart('s1', 'c1'));
+    source.next(toolStart('s1', 'c2'));
+    source.complete();
+    expect(seen.map((c) => [c.callId, c.status])).toEqual([['c1', 'unfinished']]);
+    expect(scheduler.actions).toHaveLength(0);
   });
 
   it('keeps the state of each subscription apart', () => {
@@ -238,6 +250,81 @@ describe('toolCalls', () => {
         expect(ends).toEqual([...ends].sort((a, b) => a - b));
       }),
     );
+  });
+
+  it(`remembers the last ${LATE_END_MEMORY} timed-out calls to ignore their late ends, and forgets older ones`, () => {
+    const scheduler = new VirtualTimeScheduler();
+    const source = new Subject<PandoEvent>();
+    const seen: ToolCall[] = [];
+    const subscription = source.pipe(toolCalls({ timeoutMs: 10, scheduler })).subscribe((c) => seen.push(c));
+    for (let i = 0; i <= LATE_END_MEMORY; i++) source.next(toolStart('s1', `c${i}`));
+    scheduler.flush(); // every call times out
+    expect(seen).toHaveLength(LATE_END_MEMORY + 1);
+    expect(seen.every((c) => c.status === 'timed-out')).toBe(true);
+    seen.length = 0;
+
+    source.next(toolEnd('s1', 'c1')); // remembered: its late end is ignored
+    source.next(toolEnd('s1', `c${LATE_END_MEMORY}`)); // remembered too
+    expect(seen).toEqual([]);
+    source.next(toolEnd('s1', 'c0', { t: 7 })); // the oldest, forgotten: an end whose start was not seen
+    expect(seen.map((c) => [c.callId, c.status, c.params, c.durationMs])).toEqual([['c0', 'ok', '', undefined]]);
+    subscription.unsubscribe();
+  });
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const events = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? toolStart('s1', `c${i}`) : toolEnd('s1', `c${i - 1}`)));
+    const { pulled, emitted } = pullThrough(events, toolCalls({ timeoutMs: 5 }), 2);
+
+    expect(emitted.map((c) => [c.callId, c.status])).toEqual([
+      ['c0', 'ok'],
+      ['c2', 'ok'],
+    ]);
+    expect(pulled).toHaveLength(4);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    const values = { s: toolStart('s1', 'c1', { t: 1 }), e: toolEnd('s1', 'c1', { t: 3 }), S: toolStart('s1', 'c2', { t: 5 }) };
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -s-^-s-e-S-e-|', values);
+      const e1subs = '     ^-------!  ';
+      const expected = '   ----x---   ';
+      const unsub = '      --------!  ';
+
+      expectObservable(e1.pipe(inChain(toolCalls({ timeoutMs: 3 }))), unsub).toBe(expected, { x: call('s1', 'c1', 1, { at: 3 }) });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when handling an event throws (never config.onUnhandledError)', () => {
+    const unhandled: unknown[] = [];
+    const saved = config.onUnhandledError;
+    config.onUnhandledError = (err) => unhandled.push(err);
+    try {
+      const endless = { ...toolEnd('s1', 'c1', { t: 3 }), payload: null } as unknown as PandoEvent;
+      ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+        const e1 = cold(' -s-n-S-|', { s: toolStart('s1', 'c1', { t: 1 }), n: endless, S: toolStart('s1', 'c2', { t: 5 }) });
+        const e1subs = '  ^--!    ';
+        const expected = '---#    ';
+
+        expectObservable(e1.pipe(toolCalls({ timeoutMs: 10 }))).toBe(expected, undefined, expect.any(TypeError));
+        expectSubscriptions(e1.subscriptions).toBe(e1subs);
+      });
+      expect(unhandled).toEqual([]);
+    } finally {
+      config.onUnhandledError = saved;
+    }
+  });
+
+  it('errors the result, and unsubscribes, when reading an event throws', () => {
+    const boom = new Error('unreadable event');
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -s-p-|', { s: toolStart('s1', 'c1', { t: 1 }), p: poisonedEvent(boom) });
+      const e1subs = '  ^--!  ';
+      const expected = '---#  ';
+
+      expectObservable(e1.pipe(toolCalls())).toBe(expected, undefined, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });
 

@@ -4,7 +4,7 @@ import type { PandoEvent } from '../../src/codecs/topics.js';
 import { streamText, type StreamedText } from '../../src/operators/streamText.js';
 import type { ToolCall } from '../../src/operators/toolCalls.js';
 import { turns, type Turn } from '../../src/operators/turns.js';
-import { at, heartbeat, llmEnd, llmStart, testScheduler, token, toolEnd, toolStart, turnScripts } from './helpers.js';
+import { at, heartbeat, inChain, llmEnd, llmStart, poisonedEvent, pullThrough, testScheduler, token, toolEnd, toolStart, turnScripts } from './helpers.js';
 
 /** A Turn whose timestamps are `at(startedAt)` / `at(endedAt)`. */
 const turn = (
@@ -38,14 +38,15 @@ const okCall = (sessionId: string, callId: string, startedAt: number, endedAt: n
   status: 'ok',
 });
 
-const runningCall = (sessionId: string, callId: string, startedAt: number): ToolCall => ({
+/** A call still running when its turn ended: `unfinished`, with no end, duration or result. */
+const unfinishedCall = (sessionId: string, callId: string, startedAt: number): ToolCall => ({
   sessionId,
   callId,
   toolName: 'bash',
   params: '{"command":"ls"}',
   startedAt: at(startedAt),
   isError: false,
-  status: 'timed-out',
+  status: 'unfinished',
 });
 
 describe('turns', () => {
@@ -87,7 +88,7 @@ describe('turns', () => {
       const expected = '-----------------x---|';
 
       expectObservable(e1.pipe(turns())).toBe(expected, {
-        x: turn('s1', 'Hello', 'done', 5, 17, { toolCalls: [okCall('s1', 'c1', 7, 9), runningCall('s1', 'c2', 11)] }),
+        x: turn('s1', 'Hello', 'done', 5, 17, { toolCalls: [okCall('s1', 'c1', 7, 9), unfinishedCall('s1', 'c2', 11)] }),
       });
     });
   });
@@ -143,7 +144,7 @@ describe('turns', () => {
       const expected = '--------i------|';
 
       expectObservable(e1.pipe(turns({ idleTimeoutMs: 5 }))).toBe(expected, {
-        i: turn('s1', 'Hi', 'interrupted', 1, 3, { toolCalls: [runningCall('s1', 'c1', 3)] }),
+        i: turn('s1', 'Hi', 'interrupted', 1, 3, { toolCalls: [unfinishedCall('s1', 'c1', 3)] }),
       });
     });
   });
@@ -265,5 +266,66 @@ describe('turns', () => {
         );
       }),
     );
+  });
+
+  it('lists a call still running when its turn ends as unfinished, and ignores its end after the turn', () => {
+    ts.run(({ cold, expectObservable }) => {
+      const e1 = cold(' -a-S-e-E-|', {
+        a: token('s1', 'Hi', { t: 1 }),
+        S: toolStart('s1', 'c1', { t: 3 }),
+        e: llmEnd('s1', { t: 5 }),
+        E: toolEnd('s1', 'c1', { t: 7 }), // after the turn: not part of it
+      });
+      const expected = '-----x---|';
+
+      expectObservable(e1.pipe(turns())).toBe(expected, {
+        x: turn('s1', 'Hi', 'done', 1, 5, { toolCalls: [unfinishedCall('s1', 'c1', 3)] }),
+      });
+    });
+  });
+
+  it('stops listening to a synchronous source when unsubscribed', () => {
+    const events = Array.from({ length: 10 }, (_, i) => (i % 2 === 0 ? token('s1', `t${i}`) : llmEnd('s1')));
+    const { pulled, emitted } = pullThrough(events, turns(), 2);
+
+    expect(emitted.map((t) => t.text)).toEqual(['t0', 't2']);
+    expect(pulled).toHaveLength(4);
+  });
+
+  it('does not break unsubscription chains when unsubscribed explicitly', () => {
+    const values = { a: token('s1', 'x', { t: 1 }), e: llmEnd('s1', { t: 3 }), b: token('s1', 'y', { t: 5 }) };
+    ts.run(({ hot, expectObservable, expectSubscriptions }) => {
+      const e1 = hot('  -a-^-a-e-b-e-|', values);
+      const e1subs = '     ^-------!  ';
+      const expected = '   ----x---   ';
+      const unsub = '      --------!  ';
+
+      expectObservable(e1.pipe(inChain(turns({ idleTimeoutMs: 3 }))), unsub).toBe(expected, { x: turn('s1', 'x', 'done', 1, 3) });
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when handling an event throws', () => {
+    const startless = { ...toolStart('s1', 'c1', { t: 3 }), payload: null } as unknown as PandoEvent;
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-n-e-|', { a: token('s1', 'x', { t: 1 }), n: startless, e: llmEnd('s1', { t: 5 }) });
+      const e1subs = '  ^--!    ';
+      const expected = '---#    ';
+
+      expectObservable(e1.pipe(turns({ idleTimeoutMs: 5 }))).toBe(expected, undefined, expect.any(TypeError));
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
+  });
+
+  it('errors the result, and unsubscribes, when reading an event throws', () => {
+    const boom = new Error('unreadable event');
+    ts.run(({ cold, expectObservable, expectSubscriptions }) => {
+      const e1 = cold(' -a-p-e-|', { a: token('s1', 'x', { t: 1 }), p: poisonedEvent(boom), e: llmEnd('s1', { t: 5 }) });
+      const e1subs = '  ^--!    ';
+      const expected = '---#    ';
+
+      expectObservable(e1.pipe(turns())).toBe(expected, undefined, boom);
+      expectSubscriptions(e1.subscriptions).toBe(e1subs);
+    });
   });
 });

@@ -1,122 +1,19 @@
-import type { Observable, SchedulerLike, Subscriber, Subscription, TeardownLogic } from 'rxjs';
-import type { EventOf, KnownTopic, LlmTokenEvent, PandoEvent, ToolEndEvent, ToolStartEvent } from '../../codecs/topics.js';
-import type { ToolCall } from '../toolCalls.js';
+import type { SchedulerLike, Subscription } from 'rxjs';
+import type { LlmTokenEvent, PandoEvent } from '../../codecs/topics.js';
+import { sessionIdOf } from '../sessionIdOf.js';
+import { isTopic } from './isTopic.js';
 
 /**
- * Internal helpers shared by `forSession`, `streamText`, `turns` and `toolCalls`: which session
- * an event belongs to, the per-session turn state machine, and building `ToolCall` records.
- * Not part of the public API.
+ * The per-session LLM turn state machine shared by `streamText` and `turns`: where a turn
+ * starts and ends, its text, its idle timer. It knows nothing of streams; the operators drive
+ * it through `operate` and emit from its handlers. Not part of the public API.
  */
-
-const hasOwn = Object.prototype.hasOwnProperty;
-
-/** Topics whose payload is a whole `Session`, so that `payload.id` names the session. */
-const SESSION_PAYLOAD_TOPICS: ReadonlySet<string> = new Set(['session.update', 'session.activated', 'session.deleted']);
 
 /**
- * The session an event is about: the envelope's `sessionId` when present and non-empty, else
- * the payload's `session_id`, else (for `session.update` / `.activated` / `.deleted`, whose
- * payload is the session itself) the payload's `id`. `undefined` for instance-wide events.
+ * @deprecated import `sessionIdOf` from the package root (`src/operators/sessionIdOf.ts`); this
+ * re-export only keeps the CLI of the previous release compiling until it does.
  */
-export const sessionIdOf = (event: PandoEvent): string | undefined => {
-  const fromEnvelope = event.sessionId;
-  if (typeof fromEnvelope === 'string' && fromEnvelope !== '') return fromEnvelope;
-  const payload = event.payload;
-  if (typeof payload !== 'object' || payload === null) return undefined;
-  const record = payload as Record<string, unknown>;
-  if (hasOwn.call(record, 'session_id')) {
-    const id = record['session_id'];
-    return typeof id === 'string' && id !== '' ? id : undefined;
-  }
-  if (SESSION_PAYLOAD_TOPICS.has(event.topic)) {
-    const id = record['id'];
-    return typeof id === 'string' && id !== '' ? id : undefined;
-  }
-  return undefined;
-};
-
-/** Whether a decoded event is of the given known topic (the decoder guarantees the payload). */
-export const isTopic = <K extends KnownTopic>(event: PandoEvent, topic: K): event is EventOf<K> => event.topic === topic;
-
-/** Checks a timeout option: `undefined` or `Infinity` means none; otherwise a number ≥ 0. */
-export const checkTimeout = (name: string, value: number | undefined): number | undefined => {
-  if (value === undefined || value === Infinity) return undefined;
-  if (typeof value !== 'number' || Number.isNaN(value) || value < 0) {
-    throw new RangeError(`${name} must be a number of milliseconds >= 0 (or undefined for none), got ${String(value)}`);
-  }
-  return value;
-};
-
-// ---------------------------------------------------------------------------------------------
-// Tool calls
-
-/** A `tool.start` that has not ended yet. */
-export interface OpenToolCall {
-  readonly key: string;
-  readonly sessionId: string;
-  readonly callId: string;
-  readonly toolName: string;
-  readonly params: string;
-  readonly startedAt: Date;
-}
-
-/** The key that pairs a `tool.start` with its `tool.end`: session and call id. */
-export const toolCallKey = (sessionId: string, callId: string): string => `${sessionId}\u0000${callId}`;
-
-/** An open call from its `tool.start`. */
-export const openToolCall = (sessionId: string, event: ToolStartEvent): OpenToolCall => ({
-  key: toolCallKey(sessionId, event.payload.call_id),
-  sessionId,
-  callId: event.payload.call_id,
-  toolName: event.payload.tool_name,
-  params: event.payload.params,
-  startedAt: event.timestamp,
-});
-
-/** A call that ended with its `tool.end`; the duration comes from the two events' timestamps. */
-export const endedToolCall = (open: OpenToolCall, end: ToolEndEvent): ToolCall => ({
-  sessionId: open.sessionId,
-  callId: open.callId,
-  toolName: open.toolName,
-  params: open.params,
-  startedAt: open.startedAt,
-  endedAt: end.timestamp,
-  durationMs: end.timestamp.getTime() - open.startedAt.getTime(),
-  result: end.payload.result,
-  isError: end.payload.is_error,
-  status: end.payload.is_error ? 'error' : 'ok',
-});
-
-/**
- * A `tool.end` whose `tool.start` was never seen (subscribed mid-call, or the start was dropped):
- * `startedAt` = `endedAt` = its own timestamp, `params` is `''` and `durationMs` is left
- * undefined (unknown, rather than a misleading 0).
- */
-export const startlessToolCall = (sessionId: string, end: ToolEndEvent): ToolCall => ({
-  sessionId,
-  callId: end.payload.call_id,
-  toolName: end.payload.tool_name,
-  params: '',
-  startedAt: end.timestamp,
-  endedAt: end.timestamp,
-  result: end.payload.result,
-  isError: end.payload.is_error,
-  status: end.payload.is_error ? 'error' : 'ok',
-});
-
-/** A call whose end was not seen while we waited for it. */
-export const timedOutToolCall = (open: OpenToolCall): ToolCall => ({
-  sessionId: open.sessionId,
-  callId: open.callId,
-  toolName: open.toolName,
-  params: open.params,
-  startedAt: open.startedAt,
-  isError: false,
-  status: 'timed-out',
-});
-
-// ---------------------------------------------------------------------------------------------
-// Turns
+export { sessionIdOf } from '../sessionIdOf.js';
 
 /** Options shared by `streamText` and `turns`. */
 export interface TurnOptions {
@@ -140,8 +37,6 @@ export interface ActiveTurn<X> {
   text: string;
   /** Timestamp of the `llm.start` or first `llm.token`. */
   readonly startedAt: Date;
-  /** Timestamp of the event that last changed the text (the start, then each token). */
-  updatedAt: Date;
   /** Timestamp of the last event of the session seen during the turn. */
   lastEventAt: Date;
   /** The operator's own per-turn state. */
@@ -169,6 +64,16 @@ export interface TurnHandlers<X> {
   readonly end: (turn: ActiveTurn<X>, ending: TurnEnding) => void;
 }
 
+/** Where the tracker's idle timers run. */
+export interface TurnClock {
+  /** Idle timeout in ms, already checked (`checkTimeout`); `undefined` for none. */
+  readonly idleMs: number | undefined;
+  /** Gives the time (`now()`) to measure silence. */
+  readonly scheduler: SchedulerLike;
+  /** Schedules an idle check (the operator routes a throw in it to its subscriber's `error`). */
+  readonly schedule: (work: () => void, delay: number) => Subscription;
+}
+
 /** The turn state machine of one subscription. */
 export interface TurnTracker {
   /** Feeds one event. */
@@ -190,16 +95,16 @@ interface TrackedTurn<X> extends ActiveTurn<X> {
  *
  * Rules: a turn of a session starts at `llm.start` or at an `llm.token` when none is in
  * progress; it ends at `llm.end` (done), at a new `llm.start` (the old one is interrupted), after
- * `idleTimeoutMs` of silence of its session (interrupted), or at `flush()`. An `llm.end` with no
- * turn in progress is ignored. Events without a session are ignored.
+ * `idleMs` of silence of its session (interrupted), or at `flush()`. An `llm.end` with no turn
+ * in progress is ignored. Events without a session are ignored.
  *
  * Cost: one `+=` per token. V8 (and the other engines) build concatenations as ropes, so a turn
  * of n tokens costs O(n) in total, not O(n²); the rope is flattened once when read as a whole.
  * The idle timer is re-armed lazily: one timer per turn, rescheduled only when it fires early,
  * not one clear/set per token.
  */
-export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerLike, handlers: TurnHandlers<X>): TurnTracker => {
-  const idleMs = checkTimeout('idleTimeoutMs', options.idleTimeoutMs);
+export const createTurnTracker = <X>(clock: TurnClock, handlers: TurnHandlers<X>): TurnTracker => {
+  const { idleMs, scheduler, schedule } = clock;
   const active = new Map<string, TrackedTurn<X>>();
   let disposed = false;
 
@@ -222,7 +127,7 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
     if (disposed || active.get(turn.sessionId) !== turn) return;
     const silent = scheduler.now() - turn.lastActivity;
     if (silent >= idle) interrupt(turn);
-    else turn.timer = scheduler.schedule(() => checkIdle(turn, idle), idle - silent);
+    else turn.timer = schedule(() => checkIdle(turn, idle), idle - silent);
   };
 
   /** Records activity of the turn's session and makes sure an idle timer is pending. */
@@ -230,7 +135,7 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
     turn.lastEventAt = at;
     if (idleMs === undefined) return;
     turn.lastActivity = scheduler.now();
-    if (turn.timer === undefined) turn.timer = scheduler.schedule(() => checkIdle(turn, idleMs), idleMs);
+    if (turn.timer === undefined) turn.timer = schedule(() => checkIdle(turn, idleMs), idleMs);
   };
 
   const begin = (sessionId: string, at: Date): TrackedTurn<X> => {
@@ -238,7 +143,6 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
       sessionId,
       text: '',
       startedAt: at,
-      updatedAt: at,
       lastEventAt: at,
       extra: handlers.init(),
       lastActivity: scheduler.now(),
@@ -259,9 +163,9 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
         if (disposed) return;
         touch(begin(sessionId, event.timestamp), event.timestamp);
       } else if (isTopic(event, 'llm.token')) {
+        const text = event.payload.token;
         if (turn === undefined) turn = begin(sessionId, event.timestamp);
-        turn.text += event.payload.token;
-        turn.updatedAt = event.timestamp;
+        turn.text += text;
         touch(turn, event.timestamp);
         handlers.token?.(turn, event);
       } else if (isTopic(event, 'llm.end')) {
@@ -289,32 +193,5 @@ export const createTurnTracker = <X>(options: TurnOptions, scheduler: SchedulerL
       for (const turn of active.values()) stopTimer(turn);
       active.clear();
     },
-  };
-};
-
-/**
- * Runs `tracker` over `source` for `subscriber`: an error passes on at once, completion first
- * ends the turns still in progress (as interrupted), and teardown cancels the idle timers.
- */
-export const driveTracker = (
-  source: Observable<PandoEvent>,
-  subscriber: Subscriber<unknown>,
-  tracker: TurnTracker,
-): TeardownLogic => {
-  const subscription = source.subscribe({
-    next: (event) => tracker.next(event),
-    error: (err: unknown) => {
-      tracker.dispose();
-      subscriber.error(err);
-    },
-    complete: () => {
-      tracker.flush();
-      tracker.dispose();
-      subscriber.complete();
-    },
-  });
-  return () => {
-    subscription.unsubscribe();
-    tracker.dispose();
   };
 };
