@@ -114,7 +114,7 @@ describe('RPC in full mode', () => {
     );
     expect(errorOf(await client.call('session.get', { session_id: 'nope' }))).toEqual({
       code: RpcErrorCode.MethodFailed,
-      message: 'session.get: session not found',
+      message: 'session.get: sql: no rows in result set',
     });
     const invalid = errorOf(await client.call('session.get', { session_id: '' }));
     expect(invalid.code).toBe(RpcErrorCode.MethodFailed);
@@ -133,7 +133,7 @@ describe('RPC in full mode', () => {
     expect(activated.instanceId).toBe(fake.instanceId);
   });
 
-  it('answers message.list with the stored messages, and null for none', async () => {
+  it('answers message.list with the stored messages, and null for none or an unknown session', async () => {
     const fake = await start({
       sessions: [{ id: 's1', title: 'empty', updated_at: new Date(1_700_000_000_000), message_count: 0 }],
     });
@@ -141,9 +141,8 @@ describe('RPC in full mode', () => {
     const reply = await client.call('message.list', { session_id: 's1' });
     expect(reply.json.result).toBeNull();
     expect(resultOf('message.list', reply)).toEqual([]);
-    expect(errorOf(await client.call('message.list', { session_id: 'nope' })).message).toBe(
-      'message.list: session not found',
-    );
+    // Pando's message list is a query: for a session it does not have, it finds no rows.
+    expect((await client.call('message.list', { session_id: 'nope' })).json).toMatchObject({ result: null });
 
     const seeded = await start();
     const messages = resultOf('message.list', await rpc(seeded).call('message.list', { session_id: OLDER }));
@@ -196,9 +195,6 @@ describe('RPC in full mode', () => {
     expect(errorOf(await client.call('message.send', { session_id: '', content: 'x' })).message).toMatch(
       /^message\.send: invalid params: session_id/,
     );
-    expect(errorOf(await client.call('message.send', { session_id: 'nope', content: 'x' })).message).toBe(
-      'message.send: session not found',
-    );
     expect(errorOf(await client.call('message.send', { session_id: OLDER, content: 'boom' })).message).toBe(
       'message.send: model overloaded',
     );
@@ -207,6 +203,17 @@ describe('RPC in full mode', () => {
       'message.send: session is busy',
     );
     expect(fake.runningTurns()).toEqual([OLDER]);
+  });
+
+  it('answers message.send to an unknown session with ok, and publishes nothing (as Pando does)', async () => {
+    const fake = await start();
+    const events = await tap(fake);
+    const client = rpc(fake);
+    expect(resultOf('message.send', await client.call('message.send', { session_id: 'nope', content: 'x' }))).toEqual({ ok: true });
+    expect(resultOf('session.interrupt', await client.call('session.interrupt', { session_id: 'nope' }))).toEqual({ ok: true });
+    expect(fake.runningTurns()).toEqual([]);
+    await events.fence(fake); // everything published so far has arrived
+    expect(events.events()).toEqual([]);
   });
 
   it('answers -32601 ipc: method not found for an unknown method', async () => {
@@ -250,6 +257,25 @@ describe('RPC in pando mode', () => {
     await events.fence(fake); // everything published so far has arrived
     expect(events.events()).toEqual([]);
     expect(fake.messages(OLDER)).toHaveLength(4);
+  });
+});
+
+describe.each(['pando', 'full'] as const)("Pando's error texts in %s mode", (mode) => {
+  it('session.get and session.activate of an unknown session: -32000 <method>: sql: no rows in result set', async () => {
+    const fake = await start({ mode });
+    const client = rpc(fake);
+    for (const method of ['session.get', 'session.activate'] as const) {
+      expect(errorOf(await client.call(method, { session_id: 'no-such-session' }))).toEqual({
+        code: -32000,
+        message: `${method}: sql: no rows in result set`,
+      });
+    }
+    expect(fake.activeSessionId).toBe(NEWER);
+  });
+
+  it('an unknown method: -32601 ipc: method not found', async () => {
+    const fake = await start({ mode });
+    expect(errorOf(await rpc(fake).call('session.explode', {}))).toEqual({ code: -32601, message: 'ipc: method not found' });
   });
 });
 
@@ -589,8 +615,7 @@ describe('publishing controls', () => {
     expect((all[2] as EventOf<'session.update'>).payload.title).toBe('Renamed');
     expect((all[1] as EventOf<'session.list'>).payload.sessions.map((s) => s.id)).toEqual(['new', NEWER, OLDER]);
     expect((all[3] as EventOf<'session.deleted'>).payload.id).toBe(NEWER);
-    // The last list is empty: written as Go's nil slice.
-    expect(events.frames().at(-1)!.frame.toString()).toContain('"payload":{"sessions":null}');
+    expect((all[8] as EventOf<'session.list'>).payload.sessions).toEqual([]);
     expect(fake.sessions()).toEqual([]);
     expect(fake.activeSessionId).toBeUndefined();
   });
