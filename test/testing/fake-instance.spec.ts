@@ -5,7 +5,9 @@ import type { EventOf, PandoEvent } from '../../src/codecs/topics.js';
 import { parseGoDuration } from '../../src/codecs/values.js';
 import {
   DEFAULT_SESSION_IDS,
+  FakeInstanceStoppedError,
   FakeMethodError,
+  FakeWaitTimeoutError,
   splitIntoTokens,
   startFakeInstance,
   truncateToolResult,
@@ -302,6 +304,25 @@ describe('the transport', () => {
     expect(fake.activeSessionId).toBe(NEWER);
   });
 
+  it('answers -32700 saying what was wrong for JSON that is not a JSON-RPC request, and does not execute it', async () => {
+    const fake = await start();
+    const client = rpc(fake);
+    const bodies = [
+      { id: 'no-version', method: 'session.activate', params: { session_id: OLDER } },
+      { jsonrpc: '2.0', id: 'no-method', params: {} },
+      [1, 2],
+    ];
+    for (const body of bodies) await client.sendFrames(['', JSON.stringify(body)]);
+    await client.nth(bodies.length - 1);
+    expect(client.replies.items.map((r) => [r.json.id, errorOf(r).code, errorOf(r).message])).toEqual([
+      ['', -32700, 'ipc: parse error: jsonrpc: expected "2.0", got nothing'],
+      ['', -32700, 'ipc: parse error: method: expected string, got nothing'],
+      ['', -32700, expect.stringMatching(/^ipc: parse error: expected \{ jsonrpc: "2\.0", method: string \}, got \[1,2\]/)],
+    ]);
+    expect(fake.requests.map((r) => r.valid)).toEqual([false, false, false]);
+    expect(fake.activeSessionId).toBe(NEWER);
+  });
+
   it('answers a request without id with id ""', async () => {
     const fake = await start();
     const client = rpc(fake);
@@ -557,7 +578,8 @@ describe('stop and restart', () => {
     const fake = await start();
     const waiting = fake.waitForRequest((r) => r.method === 'never.called');
     await fake.stop();
-    await expect(waiting).rejects.toThrow('stopped while waiting for a request');
+    await expect(waiting).rejects.toThrow(FakeInstanceStoppedError);
+    await expect(waiting).rejects.toThrow('fake instance stopped while waiting for a request matching the predicate');
   });
 });
 
@@ -708,7 +730,12 @@ describe('the request log', () => {
     const future = fake.waitForRequest((r) => r.seq > 1);
     client.send('session.list', {}, 'future');
     expect((await future).method).toBe('session.list');
-    await expect(fake.waitForRequest((r) => r.method === 'nothing', { timeoutMs: 20 })).rejects.toThrow('within 20 ms');
+    expect(await fake.waitForRequest({ method: 'session.list', id: 'future' })).toBe(fake.requests[1]);
+    const missing = await fake.waitForRequest({ method: 'nothing' }, { timeoutMs: 20 }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(FakeWaitTimeoutError);
+    expect((missing as Error).message).toBe(
+      'nothing matched within 20 ms: waited for a request with method "nothing"; 2 requests received: instance.ping, session.list',
+    );
   });
 
   it('decodes every method of the table in both modes without a decode failure', async () => {

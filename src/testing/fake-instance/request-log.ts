@@ -71,11 +71,13 @@ export const DEFAULT_WAIT_TIMEOUT_MS = 4000;
 
 const SHOWN = 8;
 
-/** `3 requests received: a, b, c` with the last few only. */
-const summary = (count: number, noun: string, verb: string, names: readonly string[]): string => {
+/** `3 requests received: a, b, c` (the methods, the last few only), `1 reply sent: a`, `no request received yet`. */
+const summary = (noun: 'request' | 'reply', verb: string, names: readonly string[]): string => {
+  const count = names.length;
   if (count === 0) return `no ${noun} ${verb} yet`;
   const shown = names.slice(-SHOWN).map((n) => (n === '' ? '(unreadable)' : n));
-  return `${count} ${noun} ${verb}: ${count > SHOWN ? '…, ' : ''}${shown.join(', ')}`;
+  const nouns = count === 1 ? noun : noun === 'reply' ? 'replies' : 'requests';
+  return `${count} ${nouns} ${verb}: ${count > SHOWN ? '…, ' : ''}${shown.join(', ')}`;
 };
 
 /** `a request with method "x" and id "y"`, `a request matching <description>`, `any request`. */
@@ -148,7 +150,7 @@ export class RequestLog {
   waitForRequest(match?: RequestMatch<RecordedRequest>, options: WaitOptions = {}): Promise<RecordedRequest> {
     return this.waitFor(this.requestList, this.requestSubject, predicateOf(match, (r) => r), options, {
       awaited: describe('request', match, options.description),
-      seen: () => summary(this.requestList.length, 'requests', 'received', this.requestList.map((r) => r.method)),
+      seen: () => summary('request', 'received', this.requestList.map((r) => r.method)),
     });
   }
 
@@ -156,7 +158,7 @@ export class RequestLog {
   waitForReply(match?: RequestMatch<RecordedReply>, options: WaitOptions = {}): Promise<RecordedReply> {
     return this.waitFor(this.replyList, this.replySubject, predicateOf(match, (r) => r.request), options, {
       awaited: describe('reply', match, options.description),
-      seen: () => summary(this.replyList.length, 'replies', 'sent, to', this.replyList.map((r) => r.request.method)),
+      seen: () => summary('reply', 'sent', this.replyList.map((r) => r.request.method)),
     });
   }
 
