@@ -35,7 +35,8 @@ export interface TurnResult {
 /** What the player needs from the instance. */
 export interface TurnPlayerOptions {
   readonly store: SessionStore;
-  readonly publisher: EventPublisher;
+  /** Where the turn's events go (the instance's publisher). */
+  readonly publisher: Pick<EventPublisher, 'announce'>;
   /** Full mode publishes `llm.start` and `message.append` and real token counts; pando mode does not. */
   readonly full: boolean;
   /** Milliseconds between the steps of a turn. */
