@@ -11,7 +11,7 @@ import { streamText } from '../operators/streamText.js';
 import { toolCalls } from '../operators/toolCalls.js';
 import { turns } from '../operators/turns.js';
 import type { Mirror } from '../operators/mirrorState.js';
-import { startFakeInstance } from '../testing/fake-instance.js';
+import { startFakeInstance } from '../testing/fake-instance/index.js';
 import { PROMPTS, demoScript as script } from './scenario.js';
 
 const tty = process.stdout.isTTY === true;

@@ -3,7 +3,10 @@
  * demos and simulations. Node-only.
  */
 export {
+  DEFAULT_WAIT_TIMEOUT_MS,
+  FakeInstanceStoppedError,
   FakeMethodError,
+  FakeWaitTimeoutError,
   startFakeInstance,
   type FakeInstance,
   type FakeInstanceMode,
@@ -14,11 +17,13 @@ export {
   type RecordedReply,
   type RecordedRequest,
   type ReleaseOrder,
+  type RequestMatch,
   type RpcReplyJson,
   type StopOptions,
   type TurnOutcome,
   type TurnResult,
-} from './fake-instance.js';
+  type WaitOptions,
+} from './fake-instance/index.js';
 export {
   TOOL_RESULT_LIMIT,
   defaultScript,

@@ -38,7 +38,7 @@ describe('RemoteControl against the fake instance (loopback)', () => {
       await expect(firstValueFrom(control.getSession('no-such-session'))).rejects.toMatchObject({
         name: 'RpcError',
         code: -32000,
-        rpcMessage: 'session.get: session not found',
+        rpcMessage: 'session.get: sql: no rows in result set', // Pando's storage error, passed through
         method: 'session.get',
       });
       expect(await firstValueFrom(control.switchSession(id))).toEqual({ ok: true });

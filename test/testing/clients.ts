@@ -1,3 +1,4 @@
+import { Subject, concat, defer, filter, firstValueFrom, skip, throwError, timeout } from 'rxjs';
 import * as zmq from 'zeromq';
 import { isRight } from 'fp-ts/lib/Either.js';
 import { decodeFrame } from '../../src/codecs/frame.js';
@@ -15,39 +16,22 @@ const DEFAULT_WAIT_MS = 5000;
 /** Collects values and lets a test wait for the first (past or future) that matches. */
 class Log<T> {
   readonly items: T[] = [];
-  private waiters: Array<{ from: number; match: (item: T) => boolean; resolve: (item: T) => void }> = [];
+  private readonly pushed = new Subject<T>();
 
   push(item: T): void {
     this.items.push(item);
-    const index = this.items.length - 1;
-    this.waiters = this.waiters.filter((w) => {
-      if (index >= w.from && w.match(item)) {
-        w.resolve(item);
-        return false;
-      }
-      return true;
-    });
+    this.pushed.next(item);
   }
 
   /** The first item at or after index `from` that matches; rejects after `timeoutMs`. */
   waitFor(match: (item: T) => boolean, from = 0, timeoutMs = DEFAULT_WAIT_MS, what = 'item'): Promise<T> {
-    const found = this.items.slice(from).find(match);
-    if (found !== undefined) return Promise.resolve(found);
-    return new Promise<T>((resolve, reject) => {
-      const waiter = {
-        from,
-        match,
-        resolve: (item: T) => {
-          clearTimeout(timer);
-          resolve(item);
-        },
-      };
-      const timer = setTimeout(() => {
-        this.waiters = this.waiters.filter((w) => w !== waiter);
-        reject(new Error(`no matching ${what} within ${timeoutMs} ms`));
-      }, timeoutMs);
-      this.waiters.push(waiter);
-    });
+    return firstValueFrom(
+      defer(() => concat(this.items.slice(), this.pushed)).pipe(
+        skip(from),
+        filter(match),
+        timeout({ first: timeoutMs, with: () => throwError(() => new Error(`no matching ${what} within ${timeoutMs} ms`)) }),
+      ),
+    );
   }
 }
 

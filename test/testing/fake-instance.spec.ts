@@ -5,7 +5,9 @@ import type { EventOf, PandoEvent } from '../../src/codecs/topics.js';
 import { parseGoDuration } from '../../src/codecs/values.js';
 import {
   DEFAULT_SESSION_IDS,
+  FakeInstanceStoppedError,
   FakeMethodError,
+  FakeWaitTimeoutError,
   splitIntoTokens,
   startFakeInstance,
   truncateToolResult,
@@ -114,7 +116,7 @@ describe('RPC in full mode', () => {
     );
     expect(errorOf(await client.call('session.get', { session_id: 'nope' }))).toEqual({
       code: RpcErrorCode.MethodFailed,
-      message: 'session.get: session not found',
+      message: 'session.get: sql: no rows in result set',
     });
     const invalid = errorOf(await client.call('session.get', { session_id: '' }));
     expect(invalid.code).toBe(RpcErrorCode.MethodFailed);
@@ -133,7 +135,7 @@ describe('RPC in full mode', () => {
     expect(activated.instanceId).toBe(fake.instanceId);
   });
 
-  it('answers message.list with the stored messages, and null for none', async () => {
+  it('answers message.list with the stored messages, and null for none or an unknown session', async () => {
     const fake = await start({
       sessions: [{ id: 's1', title: 'empty', updated_at: new Date(1_700_000_000_000), message_count: 0 }],
     });
@@ -141,9 +143,8 @@ describe('RPC in full mode', () => {
     const reply = await client.call('message.list', { session_id: 's1' });
     expect(reply.json.result).toBeNull();
     expect(resultOf('message.list', reply)).toEqual([]);
-    expect(errorOf(await client.call('message.list', { session_id: 'nope' })).message).toBe(
-      'message.list: session not found',
-    );
+    // Pando's message list is a query: for a session it does not have, it finds no rows.
+    expect((await client.call('message.list', { session_id: 'nope' })).json).toMatchObject({ result: null });
 
     const seeded = await start();
     const messages = resultOf('message.list', await rpc(seeded).call('message.list', { session_id: OLDER }));
@@ -196,9 +197,6 @@ describe('RPC in full mode', () => {
     expect(errorOf(await client.call('message.send', { session_id: '', content: 'x' })).message).toMatch(
       /^message\.send: invalid params: session_id/,
     );
-    expect(errorOf(await client.call('message.send', { session_id: 'nope', content: 'x' })).message).toBe(
-      'message.send: session not found',
-    );
     expect(errorOf(await client.call('message.send', { session_id: OLDER, content: 'boom' })).message).toBe(
       'message.send: model overloaded',
     );
@@ -207,6 +205,17 @@ describe('RPC in full mode', () => {
       'message.send: session is busy',
     );
     expect(fake.runningTurns()).toEqual([OLDER]);
+  });
+
+  it('answers message.send to an unknown session with ok, and publishes nothing (as Pando does)', async () => {
+    const fake = await start();
+    const events = await tap(fake);
+    const client = rpc(fake);
+    expect(resultOf('message.send', await client.call('message.send', { session_id: 'nope', content: 'x' }))).toEqual({ ok: true });
+    expect(resultOf('session.interrupt', await client.call('session.interrupt', { session_id: 'nope' }))).toEqual({ ok: true });
+    expect(fake.runningTurns()).toEqual([]);
+    await events.fence(fake); // everything published so far has arrived
+    expect(events.events()).toEqual([]);
   });
 
   it('answers -32601 ipc: method not found for an unknown method', async () => {
@@ -253,6 +262,25 @@ describe('RPC in pando mode', () => {
   });
 });
 
+describe.each(['pando', 'full'] as const)("Pando's error texts in %s mode", (mode) => {
+  it('session.get and session.activate of an unknown session: -32000 <method>: sql: no rows in result set', async () => {
+    const fake = await start({ mode });
+    const client = rpc(fake);
+    for (const method of ['session.get', 'session.activate'] as const) {
+      expect(errorOf(await client.call(method, { session_id: 'no-such-session' }))).toEqual({
+        code: -32000,
+        message: `${method}: sql: no rows in result set`,
+      });
+    }
+    expect(fake.activeSessionId).toBe(NEWER);
+  });
+
+  it('an unknown method: -32601 ipc: method not found', async () => {
+    const fake = await start({ mode });
+    expect(errorOf(await rpc(fake).call('session.explode', {}))).toEqual({ code: -32601, message: 'ipc: method not found' });
+  });
+});
+
 describe('the transport', () => {
   it('answers -32700 with id "" for a request that is not JSON', async () => {
     const fake = await start();
@@ -273,6 +301,25 @@ describe('the transport', () => {
     expect(reply.json).toEqual({ jsonrpc: '2.0', id: '', error: expect.objectContaining({ code: -32700 }) });
     await events.fence(fake);
     expect(events.events()).toEqual([]);
+    expect(fake.activeSessionId).toBe(NEWER);
+  });
+
+  it('answers -32700 saying what was wrong for JSON that is not a JSON-RPC request, and does not execute it', async () => {
+    const fake = await start();
+    const client = rpc(fake);
+    const bodies = [
+      { id: 'no-version', method: 'session.activate', params: { session_id: OLDER } },
+      { jsonrpc: '2.0', id: 'no-method', params: {} },
+      [1, 2],
+    ];
+    for (const body of bodies) await client.sendFrames(['', JSON.stringify(body)]);
+    await client.nth(bodies.length - 1);
+    expect(client.replies.items.map((r) => [r.json.id, errorOf(r).code, errorOf(r).message])).toEqual([
+      ['', -32700, 'ipc: parse error: jsonrpc: expected "2.0", got nothing'],
+      ['', -32700, 'ipc: parse error: method: expected string, got nothing'],
+      ['', -32700, expect.stringMatching(/^ipc: parse error: expected \{ jsonrpc: "2\.0", method: string \}, got \[1,2\]/)],
+    ]);
+    expect(fake.requests.map((r) => r.valid)).toEqual([false, false, false]);
     expect(fake.activeSessionId).toBe(NEWER);
   });
 
@@ -531,7 +578,8 @@ describe('stop and restart', () => {
     const fake = await start();
     const waiting = fake.waitForRequest((r) => r.method === 'never.called');
     await fake.stop();
-    await expect(waiting).rejects.toThrow('stopped while waiting for a request');
+    await expect(waiting).rejects.toThrow(FakeInstanceStoppedError);
+    await expect(waiting).rejects.toThrow('fake instance stopped while waiting for a request matching the predicate');
   });
 });
 
@@ -589,8 +637,7 @@ describe('publishing controls', () => {
     expect((all[2] as EventOf<'session.update'>).payload.title).toBe('Renamed');
     expect((all[1] as EventOf<'session.list'>).payload.sessions.map((s) => s.id)).toEqual(['new', NEWER, OLDER]);
     expect((all[3] as EventOf<'session.deleted'>).payload.id).toBe(NEWER);
-    // The last list is empty: written as Go's nil slice.
-    expect(events.frames().at(-1)!.frame.toString()).toContain('"payload":{"sessions":null}');
+    expect((all[8] as EventOf<'session.list'>).payload.sessions).toEqual([]);
     expect(fake.sessions()).toEqual([]);
     expect(fake.activeSessionId).toBeUndefined();
   });
@@ -683,7 +730,12 @@ describe('the request log', () => {
     const future = fake.waitForRequest((r) => r.seq > 1);
     client.send('session.list', {}, 'future');
     expect((await future).method).toBe('session.list');
-    await expect(fake.waitForRequest((r) => r.method === 'nothing', { timeoutMs: 20 })).rejects.toThrow('within 20 ms');
+    expect(await fake.waitForRequest({ method: 'session.list', id: 'future' })).toBe(fake.requests[1]);
+    const missing = await fake.waitForRequest({ method: 'nothing' }, { timeoutMs: 20 }).catch((e: unknown) => e);
+    expect(missing).toBeInstanceOf(FakeWaitTimeoutError);
+    expect((missing as Error).message).toBe(
+      'nothing matched within 20 ms: waited for a request with method "nothing"; 2 requests received: instance.ping, session.list',
+    );
   });
 
   it('decodes every method of the table in both modes without a decode failure', async () => {
