@@ -235,6 +235,15 @@ describe('RPC in pando mode', () => {
     expect(resultOf('message.list', await client.call('message.list', { session_id: NEWER }))).toHaveLength(2);
   });
 
+  it('publishes envelopes that name no session, as today\'s Pando (the payload names it)', async () => {
+    const fake = await start({ mode: 'pando' });
+    const events = await tap(fake);
+    await rpc(fake).call('session.activate', { session_id: OLDER });
+    const activated = (await events.waitForEvent('session.activated')) as EventOf<'session.activated'>;
+    expect(activated.payload.id).toBe(OLDER);
+    expect(activated.sessionId).toBeUndefined();
+  });
+
   it('has no state.sync or instance.info handler', async () => {
     const fake = await start({ mode: 'pando' });
     const client = rpc(fake);

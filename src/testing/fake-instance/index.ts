@@ -50,7 +50,7 @@ const assemble = (pub: zmq.Publisher, router: zmq.Router, pubEndpoint: string, r
     messages: { ...seed.messages, ...options.messages },
     activeSessionId: options.activeSessionId,
   });
-  const publisher = new EventPublisher(pub, { instanceId, projectId });
+  const publisher = new EventPublisher(pub, { instanceId, projectId, envelopeSessionId: full });
   const player = new TurnPlayer({
     store,
     publisher,

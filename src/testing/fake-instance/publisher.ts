@@ -1,7 +1,7 @@
 import type * as zmq from 'zeromq';
 import { encodeFrame } from '../../codecs/frame.js';
 import type { EventHeader, KnownTopic, PandoEvent, PayloadOf } from '../../codecs/topics.js';
-import { sessionIdOf } from '../../operators/internal/turnTracker.js';
+import { sessionIdOf } from '../../operators/sessionIdOf.js';
 import { FakeInstanceStoppedError } from './errors.js';
 import { sendQueue, type SendQueue } from './send-queue.js';
 
@@ -14,6 +14,8 @@ import { sendQueue, type SendQueue } from './send-queue.js';
 export interface PublisherIdentity {
   readonly instanceId: string;
   readonly projectId: string;
+  /** Whether envelopes name their session (`sessionId`); today's Pando never does (default true). */
+  readonly envelopeSessionId?: boolean;
 }
 
 /** How the publisher closes. */
@@ -82,7 +84,8 @@ export class EventPublisher {
 
   /**
    * An event of this instance: the header defaults to its id and project, the current time and
-   * the session the payload names (`session_id`, or the `id` of a session topic's payload).
+   * (full mode) the session the payload names (`session_id`, or the `id` of a session topic's
+   * payload). In `'pando'` mode the envelope names no session, as today's Pando never does.
    */
   eventOf<K extends KnownTopic>(topic: K, payload: PayloadOf<K>, header: Partial<EventHeader> = {}): PandoEvent {
     const event = {
@@ -92,7 +95,7 @@ export class EventPublisher {
       timestamp: header.timestamp ?? new Date(),
       payload,
     } as PandoEvent;
-    const sessionId = header.sessionId ?? sessionIdOf(event);
+    const sessionId = header.sessionId ?? (this.identity.envelopeSessionId === false ? undefined : sessionIdOf(event));
     return sessionId === undefined ? event : { ...event, sessionId };
   }
 
