@@ -27,6 +27,19 @@ describe('the tarball (npm pack)', () => {
     expect(pkg['repository']).toEqual({ type: 'git', url: 'git+https://github.com/pando-rx/pando-rx.git' });
   });
 
+  it('says, until it is published, how to install it from the repository or from a tarball', () => {
+    // The README points at getting-started's Install section, whose commands name this
+    // package's repository and the tarball that `npm pack` writes for this version.
+    expect(read('README.md')).toContain('](docs/getting-started.md#install)');
+    const guide = read('docs/getting-started.md');
+    const section = guide.slice(guide.indexOf('\n## Install\n'), guide.indexOf('\n## ', guide.indexOf('\n## Install\n') + 1));
+    const repository = (pkg['repository'] as { url: string }).url;
+    expect(section).toContain(`npm install ${repository} `);
+    expect(section).toContain(`git clone ${repository.replace(/^git\+/, '')}`);
+    expect(section).toMatch(/npm pack\b/);
+    expect(section).toContain(`npm install ../pando-rx/${String(pkg['name'])}-${String(pkg['version'])}.tgz`);
+  });
+
   it('ships every file that a relative link of a shipped Markdown page points at', () => {
     const pages = [...shipped].filter((path) => path.endsWith('.md'));
     expect(pages).toEqual(expect.arrayContaining(['README.md', 'docs/README.md', 'docs/getting-started.md']));
