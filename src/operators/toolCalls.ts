@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, type Either } from 'fp-ts/Either';
 import type { PandoEvent } from '../codecs/topics.js';
 import {
   checkTimeout,

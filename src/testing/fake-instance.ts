@@ -1,6 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
 import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/Either';
 import { Subject, type Observable } from 'rxjs';
 import * as zmq from 'zeromq';
 import { describeErrors, summarizeIssues } from '../codecs/errors.js';
