@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeErrors, summarizeIssues, type DecodeIssue } from './errors.js';
 import { payloadCodecFor, type PandoEvent } from './topics.js';
 import { Integer, Rfc3339Date, formatRfc3339, parseRfc3339 } from './values.js';

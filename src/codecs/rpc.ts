@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { isLeft, left, right, type Either } from 'fp-ts/lib/Either.js';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeErrors, summarizeIssues, type DecodeIssue } from './errors.js';
 import { Session } from './payloads.js';
 import { GoDuration, Integer, NonEmptyString, Rfc3339Date, nullableArray } from './values.js';

@@ -6,7 +6,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/Either';
 import { Observable, asyncScheduler, shareReplay, type SchedulerLike } from 'rxjs';
 import { LockInfo, RegistryEntry } from '../codecs/discovery.js';
 import { describeErrors, summarizeIssues, type DecodeIssue } from '../codecs/errors.js';

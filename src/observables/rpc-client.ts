@@ -1,5 +1,5 @@
 import { Observable, Subject, asyncScheduler, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/Either';
 import {
   RpcAbortedError,
   RpcConnectionLostError,

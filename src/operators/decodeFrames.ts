@@ -1,5 +1,5 @@
 import type { OperatorFunction } from 'rxjs';
-import { isRight } from 'fp-ts/lib/Either.js';
+import { isRight } from 'fp-ts/Either';
 import { decodeFrame, type FrameDecodeError } from '../codecs/frame.js';
 import type { PandoEvent } from '../codecs/topics.js';
 import { operate } from './internal/operate.js';

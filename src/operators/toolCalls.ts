@@ -1,6 +1,6 @@
 import { asyncScheduler } from 'rxjs';
 import type { OperatorFunction, SchedulerLike, Subscription } from 'rxjs';
-import { left, right, type Either } from 'fp-ts/lib/Either.js';
+import { left, right, type Either } from 'fp-ts/Either';
 import type { PandoEvent, ToolEndEvent } from '../codecs/topics.js';
 import { sessionIdOf } from './sessionIdOf.js';
 import { checkTimeout } from './internal/checkTimeout.js';

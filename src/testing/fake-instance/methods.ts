@@ -1,5 +1,5 @@
 import type * as t from 'io-ts';
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/Either';
 import { describeErrors, summarizeIssues } from '../../codecs/errors.js';
 import { MethodTable, RpcErrorCode, isMethod, type Method, type ParamsOf, type ResultOf } from '../../codecs/rpc.js';
 import { FakeMethodError } from './errors.js';

@@ -1,4 +1,4 @@
-import { isLeft } from 'fp-ts/lib/Either.js';
+import { isLeft } from 'fp-ts/Either';
 import { describeErrors, summarizeIssues } from '../../codecs/errors.js';
 import { JsonRpcRequest } from '../../codecs/rpc.js';
 
