@@ -1,6 +1,6 @@
 // RPC: `instance.ping` round trips per second against the bench instance's ROUTER (a separate
 // process that answers like Pando).
-// - sequential: `ping()` of one RemoteControl, one call at a time, versus a bare zeromq.js
+// - sequential: `ping()` of one RemoteControl (`connectControl`), one call at a time, versus a bare zeromq.js
 //   DEALER doing the same JSON-RPC by hand (build the request, send `['', json]`, receive,
 //   JSON.parse the reply, check its id and result);
 // - concurrent: 64 calls in flight through one RemoteControl, versus its sequential figure.
@@ -91,7 +91,7 @@ export const run = async (scale) => {
         return rate;
       },
       sequential: async () => {
-        const control = new lib.RemoteControl(instance.rpc);
+        const control = lib.connectControl(instance.rpc);
         const ping = () => firstValueFrom(control.ping());
         await ping(); // connected
         const rate = await drive(ping, calls, 1);
@@ -99,7 +99,7 @@ export const run = async (scale) => {
         return rate;
       },
       concurrent: async () => {
-        const control = new lib.RemoteControl(instance.rpc);
+        const control = lib.connectControl(instance.rpc);
         const ping = () => firstValueFrom(control.ping());
         await ping();
         const rate = await drive(ping, calls, IN_FLIGHT);
