@@ -11,13 +11,9 @@ export const Port = new t.Type<number, number, unknown>(
 );
 export type Port = t.TypeOf<typeof Port>;
 
-/**
- * `<workdir>/.pando/ipc.lock`, written by the primary instance of a working directory. Keys
- * that are not listed here are dropped when decoding (the value is exactly its type, nothing
- * of the file rides along).
- */
-export const LockInfo = t.exact(
-  t.type({ instance_id: t.string, pid: Integer, pub_port: Port, rpc_port: Port, started_at: Rfc3339Date }),
+/** `<workdir>/.pando/ipc.lock`, written by the primary instance of a working directory. */
+export const LockInfo = t.type(
+  { instance_id: t.string, pid: Integer, pub_port: Port, rpc_port: Port, started_at: Rfc3339Date },
   'LockInfo',
 );
 export type LockInfo = t.TypeOf<typeof LockInfo>;
@@ -26,9 +22,9 @@ export type LockInfo = t.TypeOf<typeof LockInfo>;
 export const InstanceMode = t.keyof({ tui: null, webui: null, desktop: null, acp: null, noninteractive: null, proxy: null });
 export type InstanceMode = t.TypeOf<typeof InstanceMode>;
 
-/** `/tmp/pando-instances/<instance_id>.json`: one file per running instance. Unlisted keys are dropped when decoding. */
-export const RegistryEntry = t.exact(
-  t.type({
+/** `/tmp/pando-instances/<instance_id>.json`: one file per running instance. */
+export const RegistryEntry = t.type(
+  {
     instance_id: t.string,
     path: t.string,
     pid: Integer,
@@ -37,7 +33,7 @@ export const RegistryEntry = t.exact(
     started_at: Rfc3339Date,
     mode: InstanceMode,
     is_primary: t.boolean,
-  }),
+  },
   'RegistryEntry',
 );
 export type RegistryEntry = t.TypeOf<typeof RegistryEntry>;

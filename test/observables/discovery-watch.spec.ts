@@ -64,9 +64,12 @@ const settlesAt = async (count: () => number, expected: number, turns = 1000): P
 
 describe('watchInstances (real files and fs.watch)', () => {
   let emissions: Emissions | undefined;
+  /** Other recorders of a test, unsubscribed after it even when it fails half-way. */
+  const others: Emissions[] = [];
   afterEach(() => {
     emissions?.subscription.unsubscribe();
     emissions = undefined;
+    for (const other of others.splice(0)) other.subscription.unsubscribe();
   });
 
   it('emits the listing at subscription, then when a file is added and when one is removed', async () => {
@@ -156,11 +159,13 @@ describe('watchInstances (real files and fs.watch)', () => {
 
     const live$ = watchInstances({ registryDir: dir, pollIntervalMs: 50 });
     const first = new Emissions(live$);
+    others.push(first);
     await first.next(() => true);
     expect(handles('FSEventWrap')).toBe(watchersBefore + 1);
     expect(handles('Timeout')).toBeGreaterThan(timersBefore);
 
     const second = new Emissions(live$);
+    others.push(second);
     expect(second.values.map(ids)).toEqual([['a']]); // replayed at once, synchronously
     expect(handles('FSEventWrap')).toBe(watchersBefore + 1);
 

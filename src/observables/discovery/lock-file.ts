@@ -3,11 +3,15 @@
  * writes (PROTOCOL.md §3), read through discovery's one bounded reader.
  */
 import * as path from 'node:path';
+import * as t from 'io-ts';
 import { LockInfo } from '../../codecs/discovery.js';
 import type { DecodeIssue } from '../../codecs/errors.js';
 import { readJsonFile } from './json-file.js';
 import type { FileProblem } from './read-file.js';
 import { currentOwners } from './trust.js';
+
+/** LockInfo, dropping the keys it does not list: what a file holds beyond its type never rides along. */
+const ExactLockInfo = t.exact(LockInfo, 'LockInfo');
 
 /**
  * Where the primary instance of `workdir` writes its lock: `<workdir>/.pando/ipc.lock`.
@@ -50,7 +54,7 @@ export type LockResult =
  */
 export const readLock = (workdir: string): LockResult => {
   const file = lockPath(workdir);
-  const read = readJsonFile(file, LockInfo, currentOwners());
+  const read = readJsonFile(file, ExactLockInfo, currentOwners());
   switch (read.kind) {
     case 'ok':
       return { kind: 'found', lock: read.value, path: file };

@@ -6,11 +6,15 @@
  */
 import * as fs from 'node:fs';
 import * as path from 'node:path';
+import * as t from 'io-ts';
 import { RegistryEntry } from '../../codecs/discovery.js';
 import { loopbackEndpoint } from '../endpoint.js';
 import { readJsonFile } from './json-file.js';
 import { isPidAlive } from './pid.js';
 import { currentOwners, registryDirProblem, type Owners } from './trust.js';
+
+/** RegistryEntry, dropping the keys it does not list: what a file holds beyond its type never rides along. */
+const ExactRegistryEntry = t.exact(RegistryEntry, 'RegistryEntry');
 
 /** Where Pando writes its registry, literally (not `os.tmpdir()`): `/tmp/pando-instances`. */
 export const DEFAULT_REGISTRY_DIR = '/tmp/pando-instances';
@@ -152,7 +156,7 @@ export const scanRegistry = (dir: string, isAlive: (pid: number) => boolean, own
     : [];
   for (const name of listed.names) {
     const file = path.join(dir, name);
-    const read = readJsonFile(file, RegistryEntry, owners);
+    const read = readJsonFile(file, ExactRegistryEntry, owners);
     switch (read.kind) {
       case 'missing': // removed between listing and reading: the instance just exited
         break;
