@@ -152,6 +152,18 @@ describe('content never reaches a reason', () => {
     expect(listInstances({ registryDir: dir }).invalid).toEqual([{ file, reason: `${file}: ${reason}` }]);
   });
 
+  it('nesting as deep as 64 KiB allows is reported, not a crash', async () => {
+    const dir = await tempDir();
+    await fsp.writeFile(path.join(dir, 'a.json'), `${'['.repeat(32000)}${']'.repeat(32000)}`);
+    await fsp.writeFile(path.join(dir, 'b.json'), `{"instance_id":${'{"a":'.repeat(10000)}1${'}'.repeat(10001)}`);
+    await fsp.writeFile(path.join(dir, 'c.json'), '['.repeat(MAX_DISCOVERY_FILE_BYTES));
+    expect(reasonsOf(listInstances({ registryDir: dir }))).toEqual([
+      `${path.join(dir, 'a.json')}: expected RegistryEntry, got an array`,
+      `${path.join(dir, 'b.json')}: instance_id: expected string, got an object (and 7 more)`,
+      `${path.join(dir, 'c.json')}: not JSON at byte ${MAX_DISCOVERY_FILE_BYTES} (expected a value)`,
+    ]);
+  });
+
   it('a lock with a secret where a port should be', async () => {
     const workdir = await tempDir();
     await writeLock(workdir, lockJson({ pub_port: 'CANARY' }));
