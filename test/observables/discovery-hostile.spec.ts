@@ -8,6 +8,7 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import {
   MAX_DISCOVERY_FILE_BYTES,
+  MAX_REGISTRY_FILES,
   listInstances,
   lockPath,
   readLock,
@@ -196,6 +197,15 @@ describe('size', () => {
     expect(readLock(workdir).kind).toBe('found');
     await fsp.writeFile(lockPath(workdir), text.padEnd(MAX_DISCOVERY_FILE_BYTES + 1, ' '));
     expect(readLock(workdir)).toMatchObject({ kind: 'invalid', problem: 'too-large', reason: `${lockPath(workdir)}: is ${MAX_DISCOVERY_FILE_BYTES + 1} bytes, more than ${MAX_DISCOVERY_FILE_BYTES}` });
+  });
+
+  it(`a registry of more than ${MAX_REGISTRY_FILES} files is read only that far, and says so`, async () => {
+    const dir = await tempDir();
+    const text = JSON.stringify(entryJson({ is_primary: false }));
+    await Promise.all(Array.from({ length: MAX_REGISTRY_FILES + 1 }, (_, i) => fsp.writeFile(path.join(dir, `${i}.json`), text)));
+    const listing = listInstances({ registryDir: dir });
+    expect(listing.instances).toHaveLength(MAX_REGISTRY_FILES);
+    expect(reasonsOf(listing)).toEqual([`${dir}: the registry holds more than ${MAX_REGISTRY_FILES} .json files; only ${MAX_REGISTRY_FILES} were read`]);
   });
 
   const procStatus = '/proc/self/status';
