@@ -10,7 +10,6 @@ import {
   asapScheduler,
   asyncScheduler,
   auditTime,
-  catchError,
   defer,
   distinctUntilChanged,
   finalize,
@@ -117,7 +116,7 @@ export const watchInstances = (options: WatchInstancesOptions = {}): Observable<
     const dirIno$ = new BehaviorSubject<number | undefined>(undefined);
     const hints$ = dirIno$.pipe(
       distinctUntilChanged(),
-      switchMap((ino) => (ino === undefined ? EMPTY : changesIn(dir).pipe(catchError(() => EMPTY)))),
+      switchMap((ino) => (ino === undefined ? EMPTY : changesIn(dir))),
       auditTime(0, asapScheduler), // a burst of events (a file written in steps) is read once
     );
     // The first scan is synchronous: a subscriber has the listing at once.
