@@ -1,7 +1,7 @@
 /** `instances [--watch]`: the running instances of the registry, as a table. */
 import * as path from 'node:path';
 import { firstValueFrom, map } from 'rxjs';
-import { instances$, listInstances, type InstanceListing } from '../observables/discovery.js';
+import { instances$, listInstances, type InstanceListing } from '../observables/discovery/index.js';
 import { clockTime, registryEntryJson, relativeAge, sanitize, table } from './format.js';
 import type { Output } from './io.js';
 import { EXIT_OK, aborted$, registryDirFor } from './target.js';

@@ -9,7 +9,7 @@ import * as path from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { LockInfo, RegistryEntry, type InstanceMode } from '../codecs/discovery.js';
 import { formatRfc3339 } from '../codecs/values.js';
-import { isPidAlive, lockPath, portsForPath, readLock } from '../observables/discovery.js';
+import { isPidAlive, lockPath, portsForPath, readLock } from '../observables/discovery/index.js';
 import { startFakeInstance, type FakeInstance, type FakeInstanceMode } from '../testing/fake-instance/index.js';
 import { clockTime, sanitize } from './format.js';
 import type { Output } from './io.js';

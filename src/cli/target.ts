@@ -6,7 +6,7 @@ import * as path from 'node:path';
 import { Observable, fromEvent, lastValueFrom, takeUntil, EmptyError } from 'rxjs';
 import { RpcAbortedError, RpcArgumentError, RpcDecodeError, RpcError, RpcTimeoutError } from '../codecs/rpc.js';
 import type { Session } from '../codecs/payloads.js';
-import { DEFAULT_REGISTRY_DIR, REGISTRY_DIR_ENV, resolveEndpoints } from '../observables/discovery.js';
+import { DEFAULT_REGISTRY_DIR, REGISTRY_DIR_ENV, resolveEndpoints } from '../observables/discovery/index.js';
 import { InvalidEndpointError, checkEndpoint, loopbackEndpoint } from '../observables/endpoint.js';
 import type { RemoteInstance } from '../observables/remote-instance.js';
 import type { CliIo } from './io.js';

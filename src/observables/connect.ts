@@ -1,4 +1,4 @@
-import { resolveEndpointsSync, type ResolvedEndpoints } from './discovery.js';
+import { resolveEndpointsSync, type ResolvedEndpoints } from './discovery/index.js';
 import { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';

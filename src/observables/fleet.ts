@@ -1,7 +1,7 @@
 import { Observable, Subject, map, mergeMap, EMPTY, filter, takeUntil, type Subscription } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
 import type { Mirror } from '../operators/mirrorState.js';
-import { instances$ as watchInstances, type InstanceInfo, type InstanceListing, type InstancesOptions } from './discovery.js';
+import { watchInstances, type InstanceInfo, type InstanceListing, type WatchInstancesOptions as InstancesOptions } from './discovery/index.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';
