@@ -1,4 +1,4 @@
-import { resolveEndpointsSync, type ResolvedEndpoints } from './discovery/index.js';
+import { resolveEndpoints, type ResolvedEndpoints } from './discovery/index.js';
 import { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
@@ -52,7 +52,7 @@ export const connect = (options: ConnectOptions): ConnectedInstance => {
   const resolution =
     options.workdir === undefined
       ? undefined
-      : resolveEndpointsSync(options.workdir, options.registryDir === undefined ? {} : { registryDir: options.registryDir });
+      : resolveEndpoints(options.workdir, options.registryDir === undefined ? {} : { registryDir: options.registryDir });
   const { transport = zeromqTransport, workdir: _workdir, ...tuning } = options;
   const instance = new RemoteInstance(transport, {
     ...tuning,
