@@ -1,5 +1,6 @@
 import { run, type CliIo } from '../../src/cli/main.js';
-import { relativeAge, sanitize, table, truncate, truncateStyled, uniquePrefixLength } from '../../src/cli/format.js';
+import { relativeAge, table, uniquePrefixLength } from '../../src/cli/format.js';
+import { Styled, displayWidth, neutralize, plainText, truncate } from '../../src/cli/text.js';
 import { topicFilter } from '../../src/cli/live-commands.js';
 import { DEFAULT_SESSION_IDS, startFakeInstance, type FakeInstance } from '../../src/testing/index.js';
 
@@ -93,12 +94,21 @@ describe('formatting', () => {
     expect(relativeAge(new Date(date), now)).toBe(expected);
   });
 
-  it('truncate and sanitize', () => {
-    expect(truncate('abcdef', 4)).toBe('abc…');
+  it('truncate and neutralize', () => {
+    expect(plainText(truncate('abcdef', 4))).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
     expect(truncate('abcdef', Number.POSITIVE_INFINITY)).toBe('abcdef');
-    expect(sanitize('a\u001b[31mb\nc')).toBe('a?[31mb c');
-    expect(sanitize('a\r\nb\tc', true)).toBe('a\nb\tc');
+    expect(neutralize('a\u001b[31mb\nc')).toBe('a␛[31mb c');
+    expect(neutralize('a\r\nb\tc', 'block')).toBe('a\nb\tc');
+    expect(neutralize('a\rb\u0007\u007f\u009b\u202e\u2066')).toBe('a␍b␇␡\\u009b\\u202e\\u2066');
+  });
+
+  it('display width: CJK and emoji take two columns, and truncation counts columns', () => {
+    expect(displayWidth('日本語')).toBe(6);
+    expect(displayWidth('👍 ok')).toBe(5);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(plainText(truncate('日本語のタイトル', 7))).toBe('日本語…');
+    expect(displayWidth(truncate('日本語のタイトル', 7))).toBeLessThanOrEqual(7);
   });
 
   it('table: aligned columns, the flexible one truncated to the width, no trailing spaces', () => {
@@ -109,7 +119,7 @@ describe('formatting', () => {
         ['bb', 'short', '2', 'just now'],
       ],
       30,
-    );
+    ).map((line) => plainText(line));
     expect(lines).toEqual(['ID  TITLE          N  AGE', 'a   a long titl…  10  3m ago', 'bb  short          2  just now']);
     for (const line of lines.slice(1)) expect(line.length).toBeLessThanOrEqual(30);
   });
@@ -130,11 +140,10 @@ describe('formatting', () => {
   });
 });
 
-describe('truncateStyled', () => {
-  it('counts only visible characters, never cuts a colour code, and resets after a cut', () => {
-    const red = (t: string) => `\u001b[31m${t}\u001b[39m`;
-    expect(truncateStyled(`ab ${red('cdef')}`, 10)).toBe(`ab ${red('cdef')}`);
-    expect(truncateStyled(`ab ${red('cdef')} gh`, 6)).toBe(`ab \u001b[31mcd…\u001b[0m`);
-    expect(truncateStyled('abcdef', 4)).toBe('abc…');
+describe('truncate with styles', () => {
+  it('counts only visible columns, and keeps the styles of what it keeps', () => {
+    const text = ['ab ', new Styled('red', 'cdef'), ' gh'];
+    expect(truncate(text, 10)).toBe(text);
+    expect(truncate(text, 6)).toEqual(['ab ', new Styled('red', 'cd'), '…']);
   });
 });
