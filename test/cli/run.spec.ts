@@ -147,3 +147,108 @@ describe('truncate with styles', () => {
     expect(truncate(text, 6)).toEqual(['ab ', new Styled('red', 'cd'), '…']);
   });
 });
+
+describe('tail in-process', () => {
+  let fake: FakeInstance;
+  beforeEach(async () => {
+    fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+  });
+  afterEach(() => fake.stop({ silent: true }));
+
+  /** Runs tail until `stop()`, once it shows the probe events (from then on it sees every event). */
+  const startTail = async (args: string[], columns?: number) => {
+    const controller = new AbortController();
+    const { io, stdout, stderr } = ioFor({ signal: controller.signal, ...(columns === undefined ? {} : { columns }) });
+    const done = run(['tail', '--pub', fake.pubEndpoint, '--rpc', fake.rpcEndpoint, ...args], io);
+    const probe = setInterval(() => void fake.publishTopic('session.update', { id: 'probe', title: 'PROBE', updated_at: new Date(), message_count: 0 }), 20);
+    await until(() => stdout.text().includes('PROBE')).finally(() => clearInterval(probe));
+    return {
+      stdout: stdout.text,
+      stderr: stderr.text,
+      /** Publishes an END marker, waits for it, then stops tail; resolves to its exit code. */
+      end: async (): Promise<number> => {
+        await fake.publishTopic('session.update', { id: 'end', title: 'END', updated_at: new Date(), message_count: 0 });
+        await until(() => stdout.text().includes('END'));
+        controller.abort();
+        return done;
+      },
+    };
+  };
+
+  const envelope = (topic: string, payload: string): string =>
+    `${topic}\u0000{"instanceId":"x","projectId":"","topic":"${topic}","timestamp":"2026-03-01T10:00:00Z","payload":${payload}}`;
+  const DEEP = 100_000;
+
+  it('survives a payload nested 100,000 deep: shows what it can, says what it cut, and goes on', async () => {
+    const tail = await startTail([]);
+    await fake.publishRaw(envelope('plugin.deep', '['.repeat(DEEP) + ']'.repeat(DEEP)));
+    await fake.publishRaw(envelope('db.session.updated', `{"instance_id":"x","path":"sessions/1","topic":"t","timestamp":"t","payload":${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}}`));
+    expect(await tail.end()).toBe(0);
+    expect(tail.stdout()).toMatch(/plugin\.deep +\[\[\[\[.*…\(cut: nested deeper than \d+ levels\)/);
+    expect(tail.stdout()).toMatch(/db\.session\.updated +sessions\/1 \{"a":\{"a":.*…\(cut: nested deeper than \d+ levels\)/);
+    expect(tail.stderr()).toBe('');
+  });
+
+  it('--json survives it too: valid JSON cut at a depth, and a note on stderr that says so', async () => {
+    const tail = await startTail(['--json']);
+    await fake.publishRaw(envelope('plugin.deep', '['.repeat(DEEP) + ']'.repeat(DEEP)));
+    expect(await tail.end()).toBe(0);
+    const lines = tail.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as { topic: string; payload: unknown });
+    const deep = lines.find((line) => line.topic === 'plugin.deep')!;
+    let depth = 0;
+    let value: unknown = deep.payload;
+    while (Array.isArray(value)) {
+      value = value[0];
+      depth++;
+    }
+    expect(value).toMatch(/^…\(cut: nested deeper than \d+ levels\)$/);
+    expect(depth).toBeGreaterThan(100);
+    expect(tail.stderr()).toMatch(/the payload of this plugin\.deep event is nested deeper than \d+ levels: cut there/);
+    expect(lines[lines.length - 1]!.topic).toBe('session.update'); // the END marker: the stream went on
+  });
+
+  /** The text of each session, from the lines that show streamed text. */
+  const textBySession = (stdout: string): Map<string, string[]> => {
+    const lines = new Map<string, string[]>();
+    for (const match of stdout.matchAll(/^\d\d:\d\d:\d\d (\S+) +▍ (.*)$/gm)) lines.set(match[1]!, [...(lines.get(match[1]!) ?? []), match[2]!]);
+    return lines;
+  };
+
+  it('two sessions streaming at once: each one reads as lines, not one word per line', async () => {
+    const tail = await startTail([], 60);
+    const a = 'alpha one two three four five six seven eight nine ten eleven twelve thirteen fourteen'.split(' ');
+    const b = 'beta uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince'.split(' ');
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i < a.length) await fake.publishTopic('llm.token', { session_id: 'aaaaaaaa-1', token: `${a[i]} ` });
+      if (i < b.length) await fake.publishTopic('llm.token', { session_id: 'bbbbbbbb-2', token: `${b[i]} ` });
+    }
+    await fake.publishTopic('llm.end', { session_id: 'aaaaaaaa-1', tokens_in: 0, tokens_out: a.length });
+    await fake.publishTopic('llm.end', { session_id: 'bbbbbbbb-2', tokens_in: 0, tokens_out: b.length });
+    expect(await tail.end()).toBe(0);
+    const lines = textBySession(tail.stdout());
+    const words = (id: string): string[] => (lines.get(id) ?? []).flatMap((line) => line.trim().split(' '));
+    // Every word of each, in order, on lines of that session only; whole lines, not one word per line.
+    expect(words('aaaaaaaa')).toEqual(a);
+    expect(words('bbbbbbbb')).toEqual(b);
+    const all = [...(lines.get('aaaaaaaa') ?? []), ...(lines.get('bbbbbbbb') ?? [])];
+    expect(all.length).toBeLessThanOrEqual(6);
+    expect(all.filter((line) => line.trim().split(' ').length <= 3).length).toBeLessThanOrEqual(2); // at most the end of each
+    for (const line of tail.stdout().split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(60 + 20); // the open line may run on; buffered ones fit
+  });
+});
+
+/** Resolves once `condition()` holds (checked every 10 ms); the guard turns a hang into a failure. */
+const until = (condition: () => boolean, guardMs = 8000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      clearInterval(check);
+      reject(new Error('condition not met'));
+    }, guardMs);
+    const check = setInterval(() => {
+      if (condition()) {
+        clearTimeout(guard);
+        clearInterval(check);
+        resolve();
+      }
+    }, 10);
+  });
