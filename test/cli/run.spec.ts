@@ -1,8 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run, type CliIo } from '../../src/cli/main.js';
 import { relativeAge, table, uniquePrefixLength } from '../../src/cli/format.js';
 import { Styled, displayWidth, neutralize, plainText, truncate } from '../../src/cli/text.js';
 import { topicFilter } from '../../src/cli/live-commands.js';
 import { DEFAULT_SESSION_IDS, startFakeInstance, type FakeInstance } from '../../src/testing/index.js';
+import { freePort } from '../helpers/live.js';
 
 /** `run(argv, io)` in this process, for what a spawned command cannot show: a terminal. */
 
@@ -252,3 +257,84 @@ const until = (condition: () => boolean, guardMs = 8000): Promise<void> =>
       }
     }, 10);
   });
+
+describe('an instance that is not there', () => {
+  let registry: string;
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'pando-rx-unreachable-'));
+    dirs.push(dir);
+    return dir;
+  };
+  beforeEach(() => {
+    registry = tempDir();
+  });
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const runHere = async (args: string[]) => {
+    const { io, stdout, stderr } = ioFor({ env: { PANDO_REGISTRY_DIR: registry } });
+    const started = Date.now();
+    const code = await run(args, io);
+    return { code, stdout: stdout.text(), stderr: stderr.text(), ms: Date.now() - started };
+  };
+
+  it('a refused connection fails at once, in one short line that says which endpoint and what to try', async () => {
+    const [pub, rpc] = [await freePort(), await freePort()];
+    const { code, stdout, stderr, ms } = await runHere(['ping', '--pub', String(pub), '--rpc', String(rpc), '--timeout', '5000']);
+    expect(code).toBe(1);
+    expect(ms).toBeLessThan(2000); // not the 5-s --timeout
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `pando-rx: no Pando instance at RPC tcp://127.0.0.1:${rpc}: connection refused (given by --pub/--rpc); the registry lists no other instance; pando-rx simulate starts a fake one\n`,
+    );
+  });
+
+  it('--workdir: where the endpoints came from, and where instances do run', async () => {
+    const workdir = tempDir();
+    const elsewhere = tempDir();
+    writeFileSync(
+      join(registry, 'other.json'),
+      JSON.stringify({ instance_id: 'other', path: elsewhere, pid: process.pid, pub_port: 1, rpc_port: 2, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true }),
+    );
+    const { code, stderr, ms } = await runHere(['sessions', '--workdir', workdir, '--timeout', '5000']);
+    expect(code).toBe(1);
+    expect(ms).toBeLessThan(2000);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(
+      new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:\\d+: connection refused \\(the deterministic ports of ${workdir}: no live lock file or registry entry there\\); instances are running in: ${elsewhere} \\(use --workdir\\), or try pando-rx simulate\\n$`),
+    );
+  });
+
+  it('a wrong --pub: the RPC endpoint answers, so the line blames the PUB endpoint only', async () => {
+    const fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+    try {
+      const pub = await freePort();
+      for (const command of ['sessions', 'tail']) {
+        const { code, stderr, ms } = await runHere([command, '--pub', String(pub), '--rpc', fake.rpcEndpoint, '--timeout', '5000']);
+        expect(code).toBe(1);
+        expect(ms).toBeLessThan(2000);
+        expect(stderr).toBe(
+          `pando-rx: the instance answers at RPC ${fake.rpcEndpoint}, but its events do not arrive from PUB tcp://127.0.0.1:${pub}: connection refused (given by --pub/--rpc); check --pub\n`,
+        );
+      }
+      // ping needs only the RPC endpoint.
+      expect((await runHere(['ping', '--pub', String(pub), '--rpc', fake.rpcEndpoint])).code).toBe(0);
+    } finally {
+      await fake.stop({ silent: true });
+    }
+  });
+
+  it('something listens but does not answer: the line says how long it waited', async () => {
+    const server = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await runHere(['ping', '--pub', String(await freePort()), '--rpc', String(port), '--timeout', '300']);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:${port}: no answer within 300 ms \\(given by --pub/--rpc\\); `));
+    } finally {
+      server.close();
+    }
+  });
+});
