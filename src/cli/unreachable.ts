@@ -61,7 +61,7 @@ const origin = (target: Target): string => {
     case 'registry':
       return `from the registry entry of ${target.instanceId ?? 'an instance'}`;
     case 'ports':
-      return `the deterministic ports of ${target.workdir}: no live lock file or registry entry there`;
+      return `deterministic ports of ${target.workdir}; no lock file or registry entry`;
   }
 };
 
@@ -80,7 +80,7 @@ const elsewhere = async (target: Target): Promise<string[]> => {
 /** The end of every such line: where instances do run, or how to try one. */
 const hints = async (target: Target): Promise<string> => {
   const dirs = await elsewhere(target);
-  if (dirs.length === 0) return 'the registry lists no other instance; pando-rx simulate starts a fake one';
+  if (dirs.length === 0) return 'no other instance is registered; try pando-rx simulate';
   const shown = dirs.slice(0, 3).join(', ') + (dirs.length > 3 ? ` and ${dirs.length - 3} more` : '');
   return `instances are running in: ${shown} (use --workdir), or try pando-rx simulate`;
 };
@@ -95,7 +95,7 @@ const why = (silence: Silence): string => (silence.kind === 'refused' ? 'connect
  *
  * ```ts
  * await unreachableMessage(target, { kind: 'refused' });
- * // 'no Pando instance at RPC tcp://127.0.0.1:5552: connection refused (given by --pub/--rpc); the registry lists no other instance; pando-rx simulate starts a fake one'
+ * // 'no Pando instance at RPC tcp://127.0.0.1:5552: connection refused (given by --pub/--rpc); no other instance is registered; try pando-rx simulate'
  * ```
  */
 export const unreachableMessage = async (target: Target, silence: Silence): Promise<string> =>

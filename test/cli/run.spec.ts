@@ -286,7 +286,7 @@ describe('an instance that is not there', () => {
     expect(ms).toBeLessThan(2000); // not the 5-s --timeout
     expect(stdout).toBe('');
     expect(stderr).toBe(
-      `pando-rx: no Pando instance at RPC tcp://127.0.0.1:${rpc}: connection refused (given by --pub/--rpc); the registry lists no other instance; pando-rx simulate starts a fake one\n`,
+      `pando-rx: no Pando instance at RPC tcp://127.0.0.1:${rpc}: connection refused (given by --pub/--rpc); no other instance is registered; try pando-rx simulate\n`,
     );
   });
 
@@ -302,7 +302,7 @@ describe('an instance that is not there', () => {
     expect(ms).toBeLessThan(2000);
     expect(stderr.trimEnd().split('\n')).toHaveLength(1);
     expect(stderr).toMatch(
-      new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:\\d+: connection refused \\(the deterministic ports of ${workdir}: no live lock file or registry entry there\\); instances are running in: ${elsewhere} \\(use --workdir\\), or try pando-rx simulate\\n$`),
+      new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:\\d+: connection refused \\(deterministic ports of ${workdir}; no lock file or registry entry\\); instances are running in: ${elsewhere} \\(use --workdir\\), or try pando-rx simulate\\n$`),
     );
   });
 
