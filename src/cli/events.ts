@@ -161,7 +161,7 @@ export class EventPrinter {
       case 'message.append':
         return { label: label(event.topic), text: `${event.payload.role}: ${event.payload.content}` };
       case 'llm.start':
-        return { label: label(event.topic, styles.dim), text: '' };
+        return { label: styles.dim(event.topic), text: '' }; // nothing after it: no padding
       case 'llm.token': // printed as flowing text by print(); here for completeness
         return { label: label(event.topic), text: event.payload.token };
       case 'llm.end':
