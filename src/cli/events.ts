@@ -140,7 +140,7 @@ export class EventPrinter {
 
   private prefix(timestamp: Date, session: string | undefined): Text {
     const { styles } = this.out;
-    // The id is cut before it is neutralised, so its visible width may differ: pad the result.
+    // Cut before it is neutralised: an id holding controls may show wider than 8 columns.
     return [styles.dim(clockTime(timestamp)), ' ', styles.magenta((session ?? '').slice(0, SHORT_ID).padEnd(SHORT_ID))];
   }
 
