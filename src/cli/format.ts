@@ -1,68 +1,9 @@
 /**
- * Formatting for people (aligned tables, relative ages, truncation) and for machines (`--json`:
+ * Formatting for people (aligned tables, relative ages) and for machines (`--json`:
  * the protocol's own records in their wire form, dates as RFC 3339, inside camelCase wrappers).
  */
-import type { Session } from '../codecs/payloads.js';
-import type { MessageRecord } from '../codecs/rpc.js';
-import { payloadCodecFor, type PandoEvent } from '../codecs/topics.js';
-import { formatRfc3339 } from '../codecs/values.js';
-import type { RegistryEntry } from '../codecs/discovery.js';
-import type { Mirror } from '../operators/mirrorState.js';
-
-// ---- text -------------------------------------------------------------------------------------
-
-/**
- * Remote text made safe for a terminal: control characters (escape sequences included) become
- * `?`; newlines and tabs become spaces, or are kept with `keepNewlines` (carriage returns are
- * then dropped).
- */
-export const sanitize = (text: string, keepNewlines = false): string =>
-  text.replace(/[\u0000-\u001f\u007f-\u009f]/g, (c) => {
-    if (c === '\n' || c === '\t') return keepNewlines ? c : ' ';
-    if (c === '\r') return keepNewlines ? '' : ' ';
-    return '?';
-  });
-
-/** How many columns `text` takes: its code points (good enough for titles). */
-export const displayWidth = (text: string): number => Array.from(text).length;
-
-/** `text` cut to `width` columns, ending with `…` when it was cut. */
-export const truncate = (text: string, width: number): string => {
-  if (!Number.isFinite(width)) return text;
-  const chars = Array.from(text);
-  if (chars.length <= width) return text;
-  if (width <= 1) return chars.slice(0, Math.max(0, width)).join('');
-  return `${chars.slice(0, width - 1).join('')}…`;
-};
-
-/**
- * Like {@link truncate}, for text that holds colour codes (`ESC [ … m`): they take no columns,
- * are never cut, and the colours are reset after a cut.
- */
-export const truncateStyled = (text: string, width: number): string => {
-  if (!Number.isFinite(width)) return text;
-  const parts = text.split(/(\u001b\[[0-9;]*m)/);
-  const visible = parts.filter((_, i) => i % 2 === 0).join('');
-  const chars = Array.from(visible).length;
-  if (chars <= width) return text;
-  let room = Math.max(0, width - 1);
-  let result = '';
-  for (let i = 0; i < parts.length; i++) {
-    const part = parts[i]!;
-    if (i % 2 === 1) {
-      result += part;
-      continue;
-    }
-    const cut = Array.from(part).slice(0, room);
-    result += cut.join('');
-    room -= cut.length;
-    if (room === 0 && i < parts.length - 1) break;
-  }
-  return `${result}…${text.includes('\u001b[') ? '\u001b[0m' : ''}`;
-};
-
-const padEndTo = (text: string, width: number): string => text + ' '.repeat(Math.max(0, width - displayWidth(text)));
-const padStartTo = (text: string, width: number): string => ' '.repeat(Math.max(0, width - displayWidth(text))) + text;
+import { formatRfc3339, payloadCodecFor, type MessageRecord, type Mirror, type PandoEvent, type RegistryEntry, type Session } from '../index.js';
+import { displayWidth, padEnd, padStart, truncate, type Text } from './text.js';
 
 // ---- times ------------------------------------------------------------------------------------
 
@@ -109,15 +50,20 @@ export interface Column {
   readonly align?: 'left' | 'right';
   /** The one column that gives way (is truncated) when the table is wider than the terminal. */
   readonly flexible?: boolean;
-  /** Styles a cell once padded (colours do not count in widths). */
-  readonly style?: (text: string, row: number) => string;
+  /** Styles a cell once padded. */
+  readonly style?: (text: Text, row: number) => Text;
 }
 
 /**
- * An aligned table: a header, then one line per row, columns two spaces apart. The flexible
- * column is truncated so that each line fits in `width` (it keeps at least 8 columns).
+ * An aligned table: a header, then one line per row, columns two spaces apart, widths in
+ * display columns. The flexible column is truncated so that each line fits in `width` (it keeps
+ * at least 8 columns).
+ *
+ * ```ts
+ * table([{ header: 'ID' }, { header: 'TITLE', flexible: true }], [['5b0c7a52', 'Fix the login test']], 80);
+ * ```
  */
-export const table = (columns: readonly Column[], rows: readonly (readonly string[])[], width: number, header: (text: string) => string = (t) => t): string[] => {
+export const table = (columns: readonly Column[], rows: readonly (readonly Text[])[], width: number, header: (text: Text) => Text = (t) => t): Text[] => {
   const widths = columns.map((column, i) => Math.max(displayWidth(column.header), ...rows.map((row) => displayWidth(row[i] ?? ''))));
   const flexible = columns.findIndex((column) => column.flexible === true);
   if (flexible >= 0 && Number.isFinite(width)) {
@@ -125,16 +71,15 @@ export const table = (columns: readonly Column[], rows: readonly (readonly strin
     widths[flexible] = Math.max(Math.min(widths[flexible]!, width - others), Math.min(8, widths[flexible]!));
   }
   const last = columns.length - 1;
-  const render = (cells: readonly string[], row: number): string =>
-    cells
-      .map((cell, i) => {
-        const column = columns[i]!;
-        const cut = i === flexible ? truncate(cell, widths[i]!) : cell;
-        // No trailing spaces after the last column.
-        const padded = column.align === 'right' ? padStartTo(cut, widths[i]!) : i === last ? cut : padEndTo(cut, widths[i]!);
-        return row >= 0 && column.style !== undefined ? column.style(padded, row) : padded;
-      })
-      .join('  ');
+  const render = (cells: readonly Text[], row: number): Text =>
+    cells.flatMap((cell, i) => {
+      const column = columns[i]!;
+      const cut = i === flexible ? truncate(cell, widths[i]!) : cell;
+      // No trailing spaces after the last column.
+      const padded = column.align === 'right' ? padStart(cut, widths[i]!) : i === last ? cut : padEnd(cut, widths[i]!);
+      const styled = row >= 0 && column.style !== undefined ? column.style(padded, row) : padded;
+      return i === 0 ? [styled] : ['  ', styled];
+    });
   return [header(render(columns.map((c) => c.header), -1)), ...rows.map((row, i) => render(row, i))];
 };
 

@@ -1,10 +1,11 @@
 /** `instances [--watch]`: the running instances of the registry, as a table. */
 import * as path from 'node:path';
 import { firstValueFrom, map } from 'rxjs';
-import { instances$, listInstances, type InstanceListing } from '../observables/discovery/index.js';
-import { clockTime, registryEntryJson, relativeAge, sanitize, table } from './format.js';
-import type { Output } from './io.js';
+import { watchInstances, listInstances, type InstanceListing } from '../index.js';
+import { clockTime, registryEntryJson, relativeAge, table } from './format.js';
+import type { Output } from './output.js';
 import { EXIT_OK, aborted$, registryDirFor } from './target.js';
+import type { Text } from './text.js';
 
 /** Options of `instances`. */
 export interface InstancesOptions {
@@ -16,14 +17,14 @@ export interface InstancesOptions {
 }
 
 /** The live instances as an aligned table (path truncated to the terminal's width). */
-export const instancesTable = (listing: InstanceListing, out: Output): string[] => {
+export const instancesTable = (listing: InstanceListing, out: Output): Text[] => {
   const { styles } = out;
   const now = out.now();
   const rows = listing.instances.map((i) => [
-    sanitize(i.instance_id),
+    i.instance_id,
     i.mode,
     String(i.pid),
-    sanitize(i.path),
+    i.path,
     String(i.pub_port),
     String(i.rpc_port),
     i.is_primary ? 'yes' : 'no',
@@ -64,25 +65,27 @@ export const instances = async (options: InstancesOptions, out: Output): Promise
 
   const draw = (listing: InstanceListing, redraw: boolean): void => {
     if (options.json === true) {
-      return out.json({
+      out.json({
         registryDir,
         instances: listing.instances.map(registryEntryJson),
         stale: listing.stale.map(registryEntryJson),
         invalid: listing.invalid.map((i) => ({ file: i.file, reason: i.reason })),
       });
+      return;
     }
     const lines =
       listing.instances.length === 0
         ? [styles.dim(`no running instances${dir === undefined ? '' : ` in ${dir}`} (registry ${registryDir})`)]
         : instancesTable(listing, out);
     if (options.watch === true && io.isTTY) {
-      out.write(`\u001b[H\u001b[2J${styles.dim(`registry ${registryDir} · ${clockTime(out.now())} · Ctrl-C to stop`)}\n`);
+      out.clearScreen();
+      out.line(styles.dim(`registry ${registryDir} · ${clockTime(out.now())} · Ctrl-C to stop`));
     } else if (redraw) {
       out.line();
     }
-    out.line(lines.join('\n'));
-    for (const s of listing.stale) out.note(styles.dim(`skipped a stale entry: ${s.file} (pid ${s.pid} of ${sanitize(s.instance_id)} is not running)`));
-    for (const bad of listing.invalid) out.note(styles.yellow(`skipped ${sanitize(bad.reason)}`));
+    for (const line of lines) out.line(line);
+    for (const s of listing.stale) out.note(styles.dim(`skipped a stale entry: ${s.file} (pid ${s.pid} of ${s.instance_id} is not running)`));
+    for (const bad of listing.invalid) out.note(styles.yellow(`skipped ${bad.reason}`));
   };
 
   if (options.watch !== true) {
@@ -90,7 +93,7 @@ export const instances = async (options: InstancesOptions, out: Output): Promise
     return EXIT_OK;
   }
   let count = 0;
-  const subscription = instances$({ registryDir, pollIntervalMs: 1000 })
+  const subscription = watchInstances({ registryDir, pollIntervalMs: 1000 })
     .pipe(map((listing) => only(listing, dir)))
     .subscribe((listing) => draw(listing, count++ > 0));
   await firstValueFrom(aborted$(io.signal));

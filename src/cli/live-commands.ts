@@ -3,17 +3,15 @@
  * and `tail` (the events, one line each).
  */
 import { Observable, filter, firstValueFrom, map, race, take, timer, type Subscription } from 'rxjs';
-import { isKnownTopic, type KnownTopic, type PandoEvent } from '../codecs/topics.js';
-import type { LivenessStatus } from '../operators/liveness.js';
-import type { Mirror } from '../operators/mirrorState.js';
-import { sessionIdOf } from '../operators/internal/turnTracker.js';
-import type { MirrorSyncError } from '../observables/mirror.js';
-import type { RemoteInstance } from '../observables/remote-instance.js';
+import { isKnownTopic, type KnownTopic, type LivenessStatus, type Mirror, type MirrorSyncError, type PandoEvent, type RemoteInstance } from '../index.js';
 import { EventPrinter } from './events.js';
-import { clockTime, eventJson, mirrorJson, relativeAge, sanitize, table, uniquePrefixLength } from './format.js';
-import type { Output } from './io.js';
+import { clockTime, eventJson, mirrorJson, relativeAge, table, uniquePrefixLength } from './format.js';
+import type { Output } from './output.js';
 import { withInstance } from './rpc-commands.js';
-import { CliError, EXIT_OK, InterruptedError, aborted$, unreachableMessage, usageError, type Target, type TargetOptions } from './target.js';
+import { sessionIdOf } from '../index.js';
+import { CliError, EXIT_OK, InterruptedError, aborted$, usageError, type Target, type TargetOptions } from './target.js';
+import type { Text } from './text.js';
+import { pubSilentMessage, unreachableMessage } from './unreachable.js';
 
 /** Resolves when `signal` aborts (Ctrl-C); never without a signal. */
 const untilAborted = (signal: AbortSignal | undefined): Promise<void> => firstValueFrom(aborted$(signal).pipe(map(() => undefined)));
@@ -55,7 +53,7 @@ export interface SessionsOptions extends TargetOptions {
 }
 
 /** The mirror as an aligned table: active marker, short id, title (truncated to the width), messages, age. */
-export const sessionsTable = (mirror: Mirror, out: Output): string[] => {
+export const sessionsTable = (mirror: Mirror, out: Output): Text[] => {
   const { styles } = out;
   if (mirror.size === 0) return [styles.dim('no sessions')];
   const now = out.now();
@@ -63,7 +61,7 @@ export const sessionsTable = (mirror: Mirror, out: Output): string[] => {
   const rows = mirror.sessions.map((session) => [
     session.id === mirror.activeSessionId ? '●' : ' ',
     session.id.slice(0, idLength),
-    sanitize(session.title),
+    session.title,
     String(session.message_count),
     relativeAge(session.updated_at, now),
   ]);
@@ -100,21 +98,26 @@ export const sessions = (options: SessionsOptions, out: Output): Promise<number>
         throw new InterruptedError();
       }
       if (first.kind === 'timeout') {
-        if (!status.everAlive() || lastSyncError === undefined) throw new CliError(unreachableMessage(target, options.timeout));
+        const silence = { kind: 'timeout', timeoutMs: options.timeout } as const;
+        if (!status.everAlive()) throw new CliError(await unreachableMessage(target, silence));
+        if (lastSyncError === undefined) throw new CliError(pubSilentMessage(target, silence));
         throw new CliError(`the instance is up but its sessions could not be read within ${options.timeout} ms: ${String(lastSyncError.error instanceof Error ? lastSyncError.error.message : lastSyncError.error)}`);
       }
 
       const draw = (mirror: Mirror, redraw: boolean): void => {
-        if (options.json === true) return out.json(mirrorJson(mirror));
+        if (options.json === true) {
+          out.json(mirrorJson(mirror));
+          return;
+        }
         const lines = sessionsTable(mirror, out);
         if (options.watch === true && io.isTTY) {
           // Redraw in place: home, clear the screen, then the table under a title line.
-          const title = out.styles.dim(`${mirror.size} session${mirror.size === 1 ? '' : 's'} of ${sanitize(mirror.instanceId)} · ${clockTime(out.now())} · Ctrl-C to stop`);
-          out.write(`\u001b[H\u001b[2J${title}\n${lines.join('\n')}\n`);
-        } else {
-          if (redraw) out.line();
-          out.line(lines.join('\n'));
+          out.clearScreen();
+          out.line(out.styles.dim(`${mirror.size} session${mirror.size === 1 ? '' : 's'} of ${mirror.instanceId} · ${clockTime(out.now())} · Ctrl-C to stop`));
+        } else if (redraw) {
+          out.line();
         }
+        for (const line of lines) out.line(line);
       };
       draw(first.value, false);
       if (options.watch !== true) return EXIT_OK;
@@ -139,7 +142,7 @@ export const sessions = (options: SessionsOptions, out: Output): Promise<number>
       syncErrors.unsubscribe();
       status.subscription.unsubscribe();
     }
-  });
+  }, true);
 
 // ---- tail -------------------------------------------------------------------------------------
 
@@ -202,29 +205,30 @@ export const tail = (options: TailOptions, out: Output): Promise<number> => {
       )
       .subscribe((event) => {
         printed = true;
-        if (options.json === true) out.json(eventJson(event));
-        else printer.print(event);
+        if (options.json !== true) return printer.print(event);
+        const cutAt = out.json(eventJson(event));
+        if (cutAt !== undefined) out.note(out.styles.yellow(`the payload of this ${event.topic} event is nested deeper than ${cutAt} levels: cut there`));
       });
     const badFrames = pando.decodeErrors$.subscribe(({ error }) => {
-      printer.flush();
-      out.note(out.styles.yellow(`skipped a frame that does not decode: ${sanitize(error.message)}`));
+      printer.endLine();
+      out.note(out.styles.yellow(`skipped a frame that does not decode: ${error.message}`));
     });
     const status = followStatus(pando, out, target);
     try {
       out.spinner.start(`connecting to ${target.pubEndpoint}…`);
       const alive = await firstWithin(pando.status$.pipe(filter((s) => s === 'alive')), options.timeout, io.signal);
-      if (alive.kind === 'timeout') throw new CliError(unreachableMessage(target, options.timeout));
+      if (alive.kind === 'timeout') throw new CliError(await unreachableMessage(target, { kind: 'timeout', timeoutMs: options.timeout }));
       out.spinner.stop();
       if (alive.kind === 'value') {
         if ((io.stderrIsTTY ?? io.isTTY) && !printed) out.note(out.styles.dim(`listening to ${target.pubEndpoint} · Ctrl-C to stop`));
         await untilAborted(io.signal);
       }
-      printer.flush();
       return EXIT_OK;
     } finally {
       events.unsubscribe();
       badFrames.unsubscribe();
       status.subscription.unsubscribe();
+      printer.flush();
     }
-  });
+  }, true);
 };

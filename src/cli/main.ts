@@ -15,14 +15,14 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
-import { makeOutput, type CliIo, type Output } from './io.js';
 import { instances, type InstancesOptions } from './instances.js';
 import { sessions, tail, type SessionsOptions, type TailOptions } from './live-commands.js';
-import { activate, interrupt, messages, ping, send, type SendOptions } from './rpc-commands.js';
+import { makeOutput, processIo, type CliIo, type Output } from './output.js';
+import { activate, interrupt, messages, ping, send, type MessagesOptions, type SendOptions } from './rpc-commands.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, InterruptedError, type TargetOptions } from './target.js';
 
-export type { CliIo, TextSink } from './io.js';
+export type { CliContext, CliIo, TextSink } from './output.js';
 export { EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE } from './target.js';
 
 /** The default of `--timeout`: how long to wait for an instance to answer. */
@@ -42,6 +42,7 @@ const wholeNumber =
 const milliseconds = wholeNumber('a whole number of milliseconds (at least 1)', 1);
 const millisecondsOrZero = wholeNumber('a whole number of milliseconds (0 or more)', 0);
 const port = wholeNumber('a port (1-65535), or 0 for any free port', 0, 65535);
+const count = wholeNumber('a whole number (at least 1)', 1);
 
 const collect = (value: string, previous: string[] | undefined): string[] => [...(previous ?? []), value];
 
@@ -77,20 +78,22 @@ Finding the instance: --pub/--rpc when given; else, for --workdir (default: the 
 directory), its lock file <dir>/.pando/ipc.lock (if its pid is alive), then the registry's
 live primary entry for <dir>, then the directory's deterministic ports.
 
-Exit codes: 0 ok, 1 failure (an RPC error, an unreachable instance), 2 usage error,
-130 interrupted by Ctrl-C before the command was done.`;
+Exit codes: 0 ok (and Ctrl-C ending tail, --watch or simulate), 1 failure (an RPC error,
+an unreachable instance), 2 usage error, 130 interrupted by Ctrl-C before the command was done.`;
+
+/** Commander's own error (`error: unknown option '--x'`), in our one-line style. */
+const usageLine = (text: string): string => `pando-rx: ${text.trim().replace(/^error: /, '')} (run with --help for usage)`;
 
 const buildProgram = (out: Output, done: (code: number) => void): Command => {
-  const io = out.io;
   const program = new Command('pando-rx')
     .description('A running Pando instance from the shell: its instances, sessions, live events and RPC.')
     .version(version(), '-V, --version')
     .exitOverride()
     .configureOutput({
-      writeOut: (text) => void io.stdout.write(text),
-      writeErr: (text) => void io.stderr.write(text),
+      writeOut: (text) => out.block(text),
+      writeErr: (text) => out.noteBlock(text),
+      outputError: (text) => out.note(usageLine(text)),
     })
-    .showHelpAfterError('(run with --help for usage)')
     .addHelpText('after', HELP_AFTER);
 
   program
@@ -140,8 +143,12 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
   ).action(async (session: string, opts: TargetOptions) => done(await activate(opts, out, session)));
 
   withConnectionOptions(
-    program.command('messages').description("a session's stored messages (message.list)").argument('<session>', 'the session: its id, or the start of one'),
-  ).action(async (session: string, opts: TargetOptions) => done(await messages(opts, out, session)));
+    program
+      .command('messages')
+      .description("a session's stored messages (message.list)")
+      .argument('<session>', 'the session: its id, or the start of one')
+      .option('-n, --last <n>', 'only the last n messages', count),
+  ).action(async (session: string, opts: MessagesOptions) => done(await messages(opts, out, session)));
 
   program
     .command('simulate')
@@ -194,10 +201,10 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
     if (error instanceof CommanderError) return commanderExit(error);
     if (error instanceof InterruptedError) return error.exitCode;
     if (error instanceof CliError) {
-      io.stderr.write(`pando-rx: ${error.message}${error.exitCode === EXIT_USAGE ? ' (run with --help for usage)' : ''}\n`);
+      out.note(`pando-rx: ${error.message}${error.exitCode === EXIT_USAGE ? ' (run with --help for usage)' : ''}`);
       return error.exitCode;
     }
-    io.stderr.write(`pando-rx: ${error instanceof Error ? error.message : String(error)}\n`);
+    out.note(`pando-rx: ${error instanceof Error ? error.message : String(error)}`);
     return EXIT_FAILURE;
   }
 }
@@ -214,19 +221,7 @@ export const main = async (): Promise<void> => {
   process.on('SIGINT', onSignal);
   process.on('SIGTERM', onSignal);
   // `pando-rx tail | head`: the reader went away; end quietly.
-  process.stdout.on('error', (error: NodeJS.ErrnoException) => {
-    if (error.code === 'EPIPE') controller.abort();
-  });
-  const code = await run(process.argv.slice(2), {
-    stdout: process.stdout,
-    stderr: process.stderr,
-    env: process.env,
-    cwd: process.cwd(),
-    isTTY: process.stdout.isTTY === true,
-    stderrIsTTY: process.stderr.isTTY === true,
-    ...(process.stdout.columns === undefined ? {} : { columns: process.stdout.columns }),
-    signal: controller.signal,
-  });
+  const code = await run(process.argv.slice(2), processIo(controller.signal, () => controller.abort()));
   process.off('SIGINT', onSignal);
   process.off('SIGTERM', onSignal);
   process.exitCode = code;

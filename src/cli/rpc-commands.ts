@@ -3,12 +3,10 @@
  * the reply as it streams until the turn ends.
  */
 import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Observable, type Subscription } from 'rxjs';
-import { PingResult, type OkResult } from '../codecs/rpc.js';
-import { isKnownEvent, type PandoEvent } from '../codecs/topics.js';
-import { connect, type RemoteInstance } from '../index.js';
-import { sessionIdOf } from '../operators/internal/turnTracker.js';
-import { eventJson, humanDuration, messageJson, relativeAge, sanitize, truncate } from './format.js';
-import type { CliIo, Output } from './io.js';
+import { PingResult, connect, isKnownEvent, type OkResult, type PandoEvent, type RemoteInstance } from '../index.js';
+import { eventJson, humanDuration, messageJson, relativeAge } from './format.js';
+import type { CliContext, Output } from './output.js';
+import { sessionIdOf } from '../index.js';
 import {
   CliError,
   EXIT_OK,
@@ -17,21 +15,31 @@ import {
   call,
   resolveSession,
   resolveTarget,
-  unreachableMessage,
   usageError,
   type Target,
   type TargetOptions,
 } from './target.js';
+import { plainText, truncate, type Text } from './text.js';
+import { probeTarget, unreachableMessage } from './unreachable.js';
 
-/** Resolves the target, connects, runs `body`, and always closes the connection. */
+/**
+ * Resolves the target, fails at once when nothing listens there (`needsPub`: the PUB endpoint
+ * too), connects, runs `body`, and always closes the connection.
+ */
 export const withInstance = async (
   options: TargetOptions,
   out: Output,
   body: (pando: RemoteInstance, target: Target) => Promise<number>,
+  needsPub = false,
 ): Promise<number> => {
   const target = await resolveTarget(options, out.io);
-  const pando = connect({ pubEndpoint: target.pubEndpoint, rpcEndpoint: target.rpcEndpoint, rpcTimeoutMs: options.timeout });
   out.spinner.start(`connecting to ${target.rpcEndpoint}…`);
+  const problem = await probeTarget(target, needsPub, options.timeout);
+  if (problem !== undefined) {
+    out.spinner.stop();
+    throw new CliError(problem);
+  }
+  const pando = connect({ pubEndpoint: target.pubEndpoint, rpcEndpoint: target.rpcEndpoint, rpcTimeoutMs: options.timeout });
   try {
     return await body(pando, target);
   } finally {
@@ -40,8 +48,7 @@ export const withInstance = async (
   }
 };
 
-const shortTitle = (title: string, out: Output, room = 60): string =>
-  JSON.stringify(truncate(sanitize(title), Math.min(room, Number.isFinite(out.columns) ? out.columns - 30 : room)));
+const shortTitle = (title: string, out: Output, room = 60): Text => ['"', truncate(title, Math.min(room, Number.isFinite(out.columns) ? out.columns - 30 : room)), '"'];
 
 /** `ping`: one `instance.ping`, its answer and how long it took. */
 export const ping = (options: TargetOptions, out: Output): Promise<number> =>
@@ -59,52 +66,66 @@ export const ping = (options: TargetOptions, out: Output): Promise<number> =>
       });
     } else {
       const { styles } = out;
-      out.line(
-        `${styles.green('pong')} from ${styles.bold(sanitize(pong.instance_id))} in ${latencyMs} ms, up ${pong.uptime.text === '' ? '?' : pong.uptime.text}, ` +
-          `at ${target.rpcEndpoint} ${styles.dim(`(from ${target.detail})`)}`,
-      );
+      out.line([
+        styles.green('pong'),
+        ' from ',
+        styles.bold(pong.instance_id),
+        ` in ${latencyMs} ms, up ${pong.uptime.text === '' ? '?' : pong.uptime.text}, at ${target.rpcEndpoint} `,
+        styles.dim(`(from ${target.detail})`),
+      ]);
     }
     return EXIT_OK;
   });
 
 /** A command that calls one `{ ok }` method on a session and says what it did. */
 const sessionCommand =
-  (method: (pando: RemoteInstance, sessionId: string) => Observable<OkResult>, done: string) =>
+  (method: (pando: RemoteInstance, sessionId: string) => Observable<OkResult>, done: (session: Text) => Text) =>
   (options: TargetOptions, out: Output, given: string): Promise<number> =>
     withInstance(options, out, async (pando, target) => {
       const session = await resolveSession(pando, given, target, options.timeout, out.io);
       const result = await call(method(pando, session.id), target, options.timeout, out.io);
       if (options.json === true) out.json({ sessionId: session.id, result });
-      else out.line(done.replace('%s', `${out.styles.bold(session.id)} ${shortTitle(session.title, out)}`));
+      else out.line(done([out.styles.bold(session.id), ' ', shortTitle(session.title, out)]));
       return EXIT_OK;
     });
 
 /** `activate <session>`: makes it the active session. */
-export const activate = sessionCommand((pando, id) => pando.switchSession(id), 'session %s is now active');
+export const activate = sessionCommand(
+  (pando, id) => pando.switchSession(id),
+  (session) => ['session ', session, ' is now active'],
+);
 
 /** `interrupt <session>`: cancels its running turn. */
 export const interrupt = sessionCommand(
   (pando, id) => pando.interrupt(id),
-  'interrupted the running turn of session %s, if any',
+  (session) => ['interrupted the running turn of session ', session, ', if any'],
 );
 
-/** `messages <session>`: the stored conversation. */
-export const messages = (options: TargetOptions, out: Output, given: string): Promise<number> =>
+/** Options of `messages`. */
+export interface MessagesOptions extends TargetOptions {
+  /** Only the last this many messages. */
+  readonly last?: number;
+}
+
+/** `messages <session> [--last N]`: the stored conversation. */
+export const messages = (options: MessagesOptions, out: Output, given: string): Promise<number> =>
   withInstance(options, out, async (pando, target) => {
     const session = await resolveSession(pando, given, target, options.timeout, out.io);
-    const list = await call(pando.listMessages(session.id), target, options.timeout, out.io);
+    const all = await call(pando.listMessages(session.id), target, options.timeout, out.io);
+    const list = options.last === undefined ? all : all.slice(Math.max(0, all.length - options.last));
     if (options.json === true) {
       out.json({ sessionId: session.id, messages: list.map(messageJson) });
       return EXIT_OK;
     }
     const { styles } = out;
-    out.line(`${styles.bold(sanitize(session.title))} ${styles.dim(`· ${session.id} · ${list.length} message${list.length === 1 ? '' : 's'}`)}`);
+    const count = `${all.length} message${all.length === 1 ? '' : 's'}${list.length < all.length ? `, the last ${list.length} shown` : ''}`;
+    out.line([styles.bold(session.title), ' ', styles.dim(['· ', session.id, ` · ${count}`])]);
     const now = out.now();
     for (const message of list) {
-      const role = message.role === 'user' ? styles.cyan(message.role) : message.role === 'assistant' ? styles.green(message.role) : sanitize(message.role);
+      const role = message.role === 'user' ? styles.cyan(message.role) : message.role === 'assistant' ? styles.green(message.role) : message.role;
       out.line();
-      out.line(`${role} ${styles.dim(`· ${relativeAge(message.created_at, now)}`)}`);
-      for (const text of sanitize(message.content, true).split('\n')) out.line(`  ${text}`);
+      out.line([role, ' ', styles.dim(`· ${relativeAge(message.created_at, now)}`)]);
+      for (const text of message.content.replace(/\r\n/g, '\n').split('\n')) out.block(['  ', text, '\n']);
     }
     return EXIT_OK;
   });
@@ -131,7 +152,7 @@ type SendSignal =
 export const send = (options: SendOptions, out: Output, given: string, words: readonly string[]): Promise<number> => {
   const content = words.join(' ');
   if (content.trim() === '') return Promise.reject(usageError('the message is empty'));
-  const io: CliIo = out.io;
+  const io: CliContext = out.io;
   const { styles } = out;
   const json = options.json === true;
   return withInstance(options, out, async (pando, target) => {
@@ -154,17 +175,18 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
           aborted$(io.signal).pipe(map(() => 'aborted' as const)),
         ),
       );
-      if (alive === 'timeout') throw new CliError(unreachableMessage(target, options.timeout));
+      if (alive === 'timeout') throw new CliError(await unreachableMessage(target, { kind: 'timeout', timeoutMs: options.timeout }));
       if (alive === 'aborted') throw new InterruptedError();
 
       let column = 0; // where the reply's current line is, to start tool lines on a new one
       let tokensOut = 0;
       let printed = false; // once output began, the spinner must not come back over it
       const toolStarts = new Map<string, Date>();
-      const write = (text: string): void => {
+      const write = (text: Text): void => {
         out.write(text);
-        const newline = text.lastIndexOf('\n');
-        column = newline < 0 ? column + text.length : text.length - newline - 1;
+        const plain = plainText(text, 'block');
+        const newline = plain.lastIndexOf('\n');
+        column = newline < 0 ? column + plain.length : plain.length - newline - 1;
       };
       const endLine = (): void => {
         if (column > 0) write('\n');
@@ -177,7 +199,7 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
         switch (event.topic) {
           case 'llm.token':
             tokensOut++;
-            if (!json) write(sanitize(event.payload.token, true));
+            if (!json) write(event.payload.token);
             return false;
           case 'tool.start':
             toolStarts.set(event.payload.call_id, event.timestamp);
@@ -186,9 +208,9 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
             if (json) return false;
             const started = toolStarts.get(event.payload.call_id);
             const mark = event.payload.is_error ? styles.red('✗') : styles.green('✓');
-            const duration = started === undefined ? '' : ` ${styles.dim(humanDuration(event.timestamp.getTime() - started.getTime()))}`;
+            const duration = started === undefined ? '' : [' ', styles.dim(humanDuration(event.timestamp.getTime() - started.getTime()))];
             endLine();
-            write(`  ${mark} ${sanitize(event.payload.tool_name)}${duration}\n`);
+            write(['  ', mark, ' ', event.payload.tool_name, duration, '\n']);
             return false;
           }
           case 'llm.end':
@@ -219,16 +241,14 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
       switch (end.kind) {
         case 'aborted':
           endLine();
-          out.note(styles.dim(`stopped waiting; the turn goes on (pando-rx interrupt ${session.id} cancels it)`));
+          out.note(styles.dim(['stopped waiting; the turn goes on (pando-rx interrupt ', session.id, ' cancels it)']));
           throw new InterruptedError();
         case 'down':
           endLine();
           throw new CliError(`the instance went down before the turn ended (${target.rpcEndpoint})`);
         case 'idle':
           endLine();
-          throw new CliError(
-            `no llm.end after ${humanDuration(options.idleTimeout)} of silence from session ${session.id}: the turn was interrupted, or the instance is stuck`,
-          );
+          throw new CliError(`no llm.end after ${humanDuration(options.idleTimeout)} of silence from session ${session.id}: the turn was interrupted, or the instance is stuck`);
         case 'event':
           if (!json && (io.stderrIsTTY ?? io.isTTY)) out.note(styles.dim(`(turn done: ${tokensOut} token${tokensOut === 1 ? '' : 's'} streamed)`));
           return EXIT_OK;
@@ -237,5 +257,5 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
       stop$.next();
       for (const subscription of subscriptions) subscription.unsubscribe();
     }
-  });
+  }, true);
 };

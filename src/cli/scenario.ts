@@ -2,7 +2,7 @@
  * The scripted agent of the `npm start` demo and of `pando-rx simulate --play-every`: short
  * answers streamed word by word, each with one tool call.
  */
-import type { TurnScript } from '../testing/script.js';
+import type { TurnScript } from '../testing/index.js';
 
 /** What the simulated user asks, in turn. */
 export const PROMPTS = [

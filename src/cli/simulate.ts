@@ -7,12 +7,12 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { LockInfo, RegistryEntry, type InstanceMode } from '../codecs/discovery.js';
-import { formatRfc3339 } from '../codecs/values.js';
-import { isPidAlive, lockPath, portsForPath, readLock } from '../observables/discovery/index.js';
-import { startFakeInstance, type FakeInstance, type FakeInstanceMode } from '../testing/fake-instance/index.js';
-import { clockTime, sanitize } from './format.js';
-import type { Output } from './io.js';
+import { LockInfo, RegistryEntry, formatRfc3339, isPidAlive, lockPath, portsForPath, readLock, type InstanceMode } from '../index.js';
+import { startFakeInstance, type FakeInstance, type FakeInstanceMode } from '../testing/index.js';
+import { clockTime } from './format.js';
+import { boundedJson } from './json.js';
+import type { Output } from './output.js';
+import type { Text } from './text.js';
 import { PROMPTS, demoScript } from './scenario.js';
 import { CliError, EXIT_OK, aborted$, registryDirFor, usageError } from './target.js';
 
@@ -94,7 +94,7 @@ export const simulate = async (options: SimulateOptions, out: Output): Promise<n
     const existing = await readLock(workdir);
     if (existing.kind === 'found' && existing.lock.pid !== process.pid && isPidAlive(existing.lock.pid)) {
       throw new CliError(
-        `${lockFile} belongs to a running instance (${sanitize(existing.lock.instance_id)}, pid ${existing.lock.pid}): stop it, or run with --no-lock or --secondary`,
+        `${lockFile} belongs to a running instance (${existing.lock.instance_id}, pid ${existing.lock.pid}): stop it, or run with --no-lock or --secondary`,
       );
     }
   }
@@ -184,11 +184,11 @@ export const simulate = async (options: SimulateOptions, out: Output): Promise<n
         startedAt: formatRfc3339(fake.startedAt),
       });
     } else {
-      out.line(`${styles.green('ready')}: simulated Pando instance ${styles.bold(fake.instanceId)} (${fake.mode} mode, ${secondary ? 'secondary' : 'primary'}, pid ${process.pid}) in ${workdir}`);
+      out.line([styles.green('ready'), ': simulated Pando instance ', styles.bold(fake.instanceId), ` (${fake.mode} mode, ${secondary ? 'secondary' : 'primary'}, pid ${process.pid}) in ${workdir}`]);
       out.line(`  PUB       ${fake.pubEndpoint}`);
       out.line(`  RPC       ${fake.rpcEndpoint}`);
       out.line(`  registry  ${registryFile}`);
-      out.line(`  lock      ${writeLock ? lockFile : styles.dim('none')}`);
+      out.line(['  lock      ', writeLock ? lockFile : styles.dim('none')]);
       out.line(styles.dim('Ctrl-C to stop'));
     }
 
@@ -198,8 +198,9 @@ export const simulate = async (options: SimulateOptions, out: Output): Promise<n
           if (options.json === true) {
             out.json({ event: 'request', time: formatRfc3339(request.receivedAt), seq: request.seq, method: request.method, params: request.params ?? null });
           } else {
-            const params = request.params === undefined || JSON.stringify(request.params) === '{}' ? '' : ` ${styles.dim(sanitize(JSON.stringify(request.params)))}`;
-            out.line(`${styles.dim(clockTime(request.receivedAt))} rpc ${request.method === '' ? styles.red('(unreadable)') : request.method}${params}`);
+            const json = boundedJson(request.params ?? {}, 32).json;
+            const params: Text = json === '{}' ? '' : [' ', styles.dim(json)];
+            out.line([styles.dim(clockTime(request.receivedAt)), ' rpc ', request.method === '' ? styles.red('(unreadable)') : request.method, params]);
           }
         }),
       );
@@ -216,7 +217,7 @@ export const simulate = async (options: SimulateOptions, out: Output): Promise<n
         if (fake.runningTurns().includes(session.id)) return;
         if (options.quiet !== true) {
           if (options.json === true) out.json({ event: 'turn', time: formatRfc3339(new Date()), sessionId: session.id, content: prompt });
-          else out.line(`${styles.dim(clockTime(new Date()))} turn ${styles.magenta(session.id.slice(0, 8))} ${JSON.stringify(prompt)}`);
+          else out.line([styles.dim(clockTime(new Date())), ' turn ', styles.magenta(session.id.slice(0, 8)), ` ${JSON.stringify(prompt)}`]);
         }
         fake.playTurn(session.id, prompt).catch(() => undefined); // aborted when stopping
       }, options.playEvery);

@@ -4,12 +4,23 @@
  */
 import * as path from 'node:path';
 import { Observable, fromEvent, lastValueFrom, takeUntil, EmptyError } from 'rxjs';
-import { RpcAbortedError, RpcArgumentError, RpcDecodeError, RpcError, RpcTimeoutError } from '../codecs/rpc.js';
-import type { Session } from '../codecs/payloads.js';
-import { DEFAULT_REGISTRY_DIR, REGISTRY_DIR_ENV, resolveEndpoints } from '../observables/discovery/index.js';
-import { InvalidEndpointError, checkEndpoint, loopbackEndpoint } from '../observables/endpoint.js';
-import type { RemoteInstance } from '../observables/remote-instance.js';
-import type { CliIo } from './io.js';
+import {
+  DEFAULT_REGISTRY_DIR,
+  InvalidEndpointError,
+  REGISTRY_DIR_ENV,
+  RpcAbortedError,
+  RpcArgumentError,
+  RpcDecodeError,
+  RpcError,
+  RpcTimeoutError,
+  checkEndpoint,
+  loopbackEndpoint,
+  resolveEndpoints,
+  type RemoteInstance,
+  type Session,
+} from '../index.js';
+import type { CliContext } from './output.js';
+import { unreachableMessage } from './unreachable.js';
 
 /** Exit codes: 0 ok, 1 failure (an RPC error, an unreachable instance), 2 usage error, 130 interrupted by Ctrl-C while waiting. */
 export const EXIT_OK = 0;
@@ -59,10 +70,14 @@ export interface Target {
   readonly detail: string;
   /** What discovery passed over first, and why. */
   readonly tried: readonly string[];
+  /** The directory whose instance this is (the current one with `--pub`/`--rpc`). */
+  readonly workdir: string;
+  /** The registry of running instances. */
+  readonly registryDir: string;
 }
 
 /** The registry directory: `--registry`, else `$PANDO_REGISTRY_DIR` (if not empty), else `/tmp/pando-instances`. */
-export const registryDirFor = (io: Pick<CliIo, 'cwd' | 'env'>, explicit?: string): string => {
+export const registryDirFor = (io: Pick<CliContext, 'cwd' | 'env'>, explicit?: string): string => {
   const fromEnv = io.env[REGISTRY_DIR_ENV];
   return path.resolve(io.cwd, explicit ?? (fromEnv !== undefined && fromEnv !== '' ? fromEnv : DEFAULT_REGISTRY_DIR));
 };
@@ -80,17 +95,20 @@ export const endpointArg = (flag: string, value: string): string => {
 };
 
 /** The endpoints of `--pub`/`--rpc` (both, or neither), else those discovery finds for `--workdir`. */
-export const resolveTarget = async (options: TargetOptions, io: CliIo): Promise<Target> => {
+export const resolveTarget = async (options: TargetOptions, io: CliContext): Promise<Target> => {
+  const registryDir = registryDirFor(io, options.registry);
   if (options.pub !== undefined || options.rpc !== undefined) {
     if (options.pub === undefined || options.rpc === undefined) throw usageError('--pub and --rpc go together: give both, or neither');
     if (options.workdir !== undefined) throw usageError('give --workdir or --pub/--rpc, not both');
     const pubEndpoint = endpointArg('--pub', options.pub);
     const rpcEndpoint = endpointArg('--rpc', options.rpc);
-    return { pubEndpoint, rpcEndpoint, via: 'flags', detail: '--pub/--rpc', tried: [] };
+    return { pubEndpoint, rpcEndpoint, via: 'flags', detail: '--pub/--rpc', tried: [], workdir: path.resolve(io.cwd), registryDir };
   }
   const workdir = path.resolve(io.cwd, options.workdir ?? '.');
-  const found = await resolveEndpoints(workdir, { registryDir: registryDirFor(io, options.registry) });
+  const found = await resolveEndpoints(workdir, { registryDir });
   return {
+    workdir: found.workdir,
+    registryDir,
     pubEndpoint: found.pubEndpoint,
     rpcEndpoint: found.rpcEndpoint,
     via: found.via,
@@ -100,15 +118,10 @@ export const resolveTarget = async (options: TargetOptions, io: CliIo): Promise<
   };
 };
 
-/** The one line for an instance that did not answer: the endpoints, where they came from, and what discovery tried first. */
-export const unreachableMessage = (target: Target, timeoutMs: number): string =>
-  `no Pando instance answered within ${timeoutMs} ms at RPC ${target.rpcEndpoint} / PUB ${target.pubEndpoint} ` +
-  `(from ${target.detail}${target.tried.length === 0 ? '' : `; tried first: ${target.tried.join('; ')}`})`;
-
 /** An RPC failure as a `CliError`. */
-export const explainRpcError = (error: unknown, target: Target, timeoutMs: number): Error => {
+export const explainRpcError = async (error: unknown, target: Target, timeoutMs: number): Promise<Error> => {
   if (error instanceof CliError) return error;
-  if (error instanceof RpcTimeoutError) return new CliError(unreachableMessage(target, error.timeoutMs || timeoutMs));
+  if (error instanceof RpcTimeoutError) return new CliError(await unreachableMessage(target, { kind: 'timeout', timeoutMs: error.timeoutMs || timeoutMs }));
   if (error instanceof RpcError) return new CliError(`the instance answered ${error.code}: ${error.rpcMessage}`);
   if (error instanceof RpcArgumentError) return usageError(error.issues.map((issue) => `${issue.path.replace(/^params\./, '')}: ${issue.message}`).join('; '));
   if (error instanceof RpcAbortedError) {
@@ -124,12 +137,12 @@ export const aborted$ = (signal: AbortSignal | undefined): Observable<unknown> =
   signal === undefined ? new Observable<never>() : signal.aborted ? new Observable((s) => s.next(undefined)) : fromEvent(signal, 'abort');
 
 /** One RPC call: its result, or a `CliError` that says what went wrong; `InterruptedError` on Ctrl-C. */
-export const call = async <T>(call$: Observable<T>, target: Target, timeoutMs: number, io: CliIo): Promise<T> => {
+export const call = async <T>(call$: Observable<T>, target: Target, timeoutMs: number, io: CliContext): Promise<T> => {
   try {
     return await lastValueFrom(call$.pipe(takeUntil(aborted$(io.signal))));
   } catch (error) {
     if (error instanceof EmptyError) throw new InterruptedError();
-    throw explainRpcError(error, target, timeoutMs);
+    throw await explainRpcError(error, target, timeoutMs);
   }
 };
 
@@ -137,7 +150,7 @@ export const call = async <T>(call$: Observable<T>, target: Target, timeoutMs: n
  * The session a user meant: the one with exactly that id, else the only one whose id starts
  * with it (tables show ids shortened, like git's hashes).
  */
-export const resolveSession = async (pando: RemoteInstance, given: string, target: Target, timeoutMs: number, io: CliIo): Promise<Session> => {
+export const resolveSession = async (pando: RemoteInstance, given: string, target: Target, timeoutMs: number, io: CliContext): Promise<Session> => {
   if (given === '') throw usageError('the session id is empty');
   const sessions = await call(pando.listSessions(), target, timeoutMs, io);
   const exact = sessions.find((session) => session.id === given);

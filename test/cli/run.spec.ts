@@ -1,7 +1,13 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer, type AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { run, type CliIo } from '../../src/cli/main.js';
-import { relativeAge, sanitize, table, truncate, truncateStyled, uniquePrefixLength } from '../../src/cli/format.js';
+import { relativeAge, table, uniquePrefixLength } from '../../src/cli/format.js';
+import { Styled, displayWidth, neutralize, plainText, truncate } from '../../src/cli/text.js';
 import { topicFilter } from '../../src/cli/live-commands.js';
 import { DEFAULT_SESSION_IDS, startFakeInstance, type FakeInstance } from '../../src/testing/index.js';
+import { freePort } from '../helpers/live.js';
 
 /** `run(argv, io)` in this process, for what a spawned command cannot show: a terminal. */
 
@@ -93,12 +99,21 @@ describe('formatting', () => {
     expect(relativeAge(new Date(date), now)).toBe(expected);
   });
 
-  it('truncate and sanitize', () => {
-    expect(truncate('abcdef', 4)).toBe('abc…');
+  it('truncate and neutralize', () => {
+    expect(plainText(truncate('abcdef', 4))).toBe('abc…');
     expect(truncate('abc', 4)).toBe('abc');
     expect(truncate('abcdef', Number.POSITIVE_INFINITY)).toBe('abcdef');
-    expect(sanitize('a\u001b[31mb\nc')).toBe('a?[31mb c');
-    expect(sanitize('a\r\nb\tc', true)).toBe('a\nb\tc');
+    expect(neutralize('a\u001b[31mb\nc')).toBe('a␛[31mb c');
+    expect(neutralize('a\r\nb\tc', 'block')).toBe('a\nb\tc');
+    expect(neutralize('a\rb\u0007\u007f\u009b\u202e\u2066')).toBe('a␍b␇␡\\u009b\\u202e\\u2066');
+  });
+
+  it('display width: CJK and emoji take two columns, and truncation counts columns', () => {
+    expect(displayWidth('日本語')).toBe(6);
+    expect(displayWidth('👍 ok')).toBe(5);
+    expect(displayWidth('e\u0301')).toBe(1);
+    expect(plainText(truncate('日本語のタイトル', 7))).toBe('日本語…');
+    expect(displayWidth(truncate('日本語のタイトル', 7))).toBeLessThanOrEqual(7);
   });
 
   it('table: aligned columns, the flexible one truncated to the width, no trailing spaces', () => {
@@ -109,7 +124,7 @@ describe('formatting', () => {
         ['bb', 'short', '2', 'just now'],
       ],
       30,
-    );
+    ).map((line) => plainText(line));
     expect(lines).toEqual(['ID  TITLE          N  AGE', 'a   a long titl…  10  3m ago', 'bb  short          2  just now']);
     for (const line of lines.slice(1)) expect(line.length).toBeLessThanOrEqual(30);
   });
@@ -130,11 +145,196 @@ describe('formatting', () => {
   });
 });
 
-describe('truncateStyled', () => {
-  it('counts only visible characters, never cuts a colour code, and resets after a cut', () => {
-    const red = (t: string) => `\u001b[31m${t}\u001b[39m`;
-    expect(truncateStyled(`ab ${red('cdef')}`, 10)).toBe(`ab ${red('cdef')}`);
-    expect(truncateStyled(`ab ${red('cdef')} gh`, 6)).toBe(`ab \u001b[31mcd…\u001b[0m`);
-    expect(truncateStyled('abcdef', 4)).toBe('abc…');
+describe('truncate with styles', () => {
+  it('counts only visible columns, and keeps the styles of what it keeps', () => {
+    const text = ['ab ', new Styled('red', 'cdef'), ' gh'];
+    expect(truncate(text, 10)).toBe(text);
+    expect(truncate(text, 6)).toEqual(['ab ', new Styled('red', 'cd'), '…']);
+  });
+});
+
+describe('tail in-process', () => {
+  let fake: FakeInstance;
+  beforeEach(async () => {
+    fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+  });
+  afterEach(() => fake.stop({ silent: true }));
+
+  /** Runs tail until `stop()`, once it shows the probe events (from then on it sees every event). */
+  const startTail = async (args: string[], columns?: number) => {
+    const controller = new AbortController();
+    const { io, stdout, stderr } = ioFor({ signal: controller.signal, ...(columns === undefined ? {} : { columns }) });
+    const done = run(['tail', '--pub', fake.pubEndpoint, '--rpc', fake.rpcEndpoint, ...args], io);
+    const probe = setInterval(() => void fake.publishTopic('session.update', { id: 'probe', title: 'PROBE', updated_at: new Date(), message_count: 0 }), 20);
+    await until(() => stdout.text().includes('PROBE')).finally(() => clearInterval(probe));
+    return {
+      stdout: stdout.text,
+      stderr: stderr.text,
+      /** Publishes an END marker, waits for it, then stops tail; resolves to its exit code. */
+      end: async (): Promise<number> => {
+        await fake.publishTopic('session.update', { id: 'end', title: 'END', updated_at: new Date(), message_count: 0 });
+        await until(() => stdout.text().includes('END'));
+        controller.abort();
+        return done;
+      },
+    };
+  };
+
+  const envelope = (topic: string, payload: string): string =>
+    `${topic}\u0000{"instanceId":"x","projectId":"","topic":"${topic}","timestamp":"2026-03-01T10:00:00Z","payload":${payload}}`;
+  const DEEP = 100_000;
+
+  it('survives a payload nested 100,000 deep: shows what it can, says what it cut, and goes on', async () => {
+    const tail = await startTail([]);
+    await fake.publishRaw(envelope('plugin.deep', '['.repeat(DEEP) + ']'.repeat(DEEP)));
+    await fake.publishRaw(envelope('db.session.updated', `{"instance_id":"x","path":"sessions/1","topic":"t","timestamp":"t","payload":${'{"a":'.repeat(DEEP)}1${'}'.repeat(DEEP)}}`));
+    expect(await tail.end()).toBe(0);
+    expect(tail.stdout()).toMatch(/plugin\.deep +\[\[\[\[.*…\(cut: nested deeper than \d+ levels\)/);
+    expect(tail.stdout()).toMatch(/db\.session\.updated +sessions\/1 \{"a":\{"a":.*…\(cut: nested deeper than \d+ levels\)/);
+    expect(tail.stderr()).toBe('');
+  });
+
+  it('--json survives it too: valid JSON cut at a depth, and a note on stderr that says so', async () => {
+    const tail = await startTail(['--json']);
+    await fake.publishRaw(envelope('plugin.deep', '['.repeat(DEEP) + ']'.repeat(DEEP)));
+    expect(await tail.end()).toBe(0);
+    const lines = tail.stdout().trimEnd().split('\n').map((line) => JSON.parse(line) as { topic: string; payload: unknown });
+    const deep = lines.find((line) => line.topic === 'plugin.deep')!;
+    let depth = 0;
+    let value: unknown = deep.payload;
+    while (Array.isArray(value)) {
+      value = value[0];
+      depth++;
+    }
+    expect(value).toMatch(/^…\(cut: nested deeper than \d+ levels\)$/);
+    expect(depth).toBeGreaterThan(100);
+    expect(tail.stderr()).toMatch(/the payload of this plugin\.deep event is nested deeper than \d+ levels: cut there/);
+    expect(lines[lines.length - 1]!.topic).toBe('session.update'); // the END marker: the stream went on
+  });
+
+  /** The text of each session, from the lines that show streamed text. */
+  const textBySession = (stdout: string): Map<string, string[]> => {
+    const lines = new Map<string, string[]>();
+    for (const match of stdout.matchAll(/^\d\d:\d\d:\d\d (\S+) +▍ (.*)$/gm)) lines.set(match[1]!, [...(lines.get(match[1]!) ?? []), match[2]!]);
+    return lines;
+  };
+
+  it('two sessions streaming at once: each one reads as lines, not one word per line', async () => {
+    const tail = await startTail([], 60);
+    const a = 'alpha one two three four five six seven eight nine ten eleven twelve thirteen fourteen'.split(' ');
+    const b = 'beta uno dos tres cuatro cinco seis siete ocho nueve diez once doce trece catorce quince'.split(' ');
+    for (let i = 0; i < Math.max(a.length, b.length); i++) {
+      if (i < a.length) await fake.publishTopic('llm.token', { session_id: 'aaaaaaaa-1', token: `${a[i]} ` });
+      if (i < b.length) await fake.publishTopic('llm.token', { session_id: 'bbbbbbbb-2', token: `${b[i]} ` });
+    }
+    await fake.publishTopic('llm.end', { session_id: 'aaaaaaaa-1', tokens_in: 0, tokens_out: a.length });
+    await fake.publishTopic('llm.end', { session_id: 'bbbbbbbb-2', tokens_in: 0, tokens_out: b.length });
+    expect(await tail.end()).toBe(0);
+    const lines = textBySession(tail.stdout());
+    const words = (id: string): string[] => (lines.get(id) ?? []).flatMap((line) => line.trim().split(' '));
+    // Every word of each, in order, on lines of that session only; whole lines, not one word per line.
+    expect(words('aaaaaaaa')).toEqual(a);
+    expect(words('bbbbbbbb')).toEqual(b);
+    const all = [...(lines.get('aaaaaaaa') ?? []), ...(lines.get('bbbbbbbb') ?? [])];
+    expect(all.length).toBeLessThanOrEqual(6);
+    expect(all.filter((line) => line.trim().split(' ').length <= 3).length).toBeLessThanOrEqual(2); // at most the end of each
+    for (const line of tail.stdout().split('\n')) expect(Array.from(line).length).toBeLessThanOrEqual(60 + 20); // the open line may run on; buffered ones fit
+  });
+});
+
+/** Resolves once `condition()` holds (checked every 10 ms); the guard turns a hang into a failure. */
+const until = (condition: () => boolean, guardMs = 8000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const guard = setTimeout(() => {
+      clearInterval(check);
+      reject(new Error('condition not met'));
+    }, guardMs);
+    const check = setInterval(() => {
+      if (condition()) {
+        clearTimeout(guard);
+        clearInterval(check);
+        resolve();
+      }
+    }, 10);
+  });
+
+describe('an instance that is not there', () => {
+  let registry: string;
+  const dirs: string[] = [];
+  const tempDir = (): string => {
+    const dir = mkdtempSync(join(tmpdir(), 'pando-rx-unreachable-'));
+    dirs.push(dir);
+    return dir;
+  };
+  beforeEach(() => {
+    registry = tempDir();
+  });
+  afterEach(() => {
+    for (const dir of dirs.splice(0)) rmSync(dir, { recursive: true, force: true });
+  });
+  const runHere = async (args: string[]) => {
+    const { io, stdout, stderr } = ioFor({ env: { PANDO_REGISTRY_DIR: registry } });
+    const started = Date.now();
+    const code = await run(args, io);
+    return { code, stdout: stdout.text(), stderr: stderr.text(), ms: Date.now() - started };
+  };
+
+  it('a refused connection fails at once, in one short line that says which endpoint and what to try', async () => {
+    const [pub, rpc] = [await freePort(), await freePort()];
+    const { code, stdout, stderr, ms } = await runHere(['ping', '--pub', String(pub), '--rpc', String(rpc), '--timeout', '5000']);
+    expect(code).toBe(1);
+    expect(ms).toBeLessThan(2000); // not the 5-s --timeout
+    expect(stdout).toBe('');
+    expect(stderr).toBe(
+      `pando-rx: no Pando instance at RPC tcp://127.0.0.1:${rpc}: connection refused (given by --pub/--rpc); no other instance is registered; try pando-rx simulate\n`,
+    );
+  });
+
+  it('--workdir: where the endpoints came from, and where instances do run', async () => {
+    const workdir = tempDir();
+    const elsewhere = tempDir();
+    writeFileSync(
+      join(registry, 'other.json'),
+      JSON.stringify({ instance_id: 'other', path: elsewhere, pid: process.pid, pub_port: 1, rpc_port: 2, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true }),
+    );
+    const { code, stderr, ms } = await runHere(['sessions', '--workdir', workdir, '--timeout', '5000']);
+    expect(code).toBe(1);
+    expect(ms).toBeLessThan(2000);
+    expect(stderr.trimEnd().split('\n')).toHaveLength(1);
+    expect(stderr).toMatch(
+      new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:\\d+: connection refused \\(deterministic ports of ${workdir}; no lock file or registry entry\\); instances are running in: ${elsewhere} \\(use --workdir\\), or try pando-rx simulate\\n$`),
+    );
+  });
+
+  it('a wrong --pub: the RPC endpoint answers, so the line blames the PUB endpoint only', async () => {
+    const fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+    try {
+      const pub = await freePort();
+      for (const command of ['sessions', 'tail']) {
+        const { code, stderr, ms } = await runHere([command, '--pub', String(pub), '--rpc', fake.rpcEndpoint, '--timeout', '5000']);
+        expect(code).toBe(1);
+        expect(ms).toBeLessThan(2000);
+        expect(stderr).toBe(
+          `pando-rx: the instance answers at RPC ${fake.rpcEndpoint}, but its events do not arrive from PUB tcp://127.0.0.1:${pub}: connection refused (given by --pub/--rpc); check --pub\n`,
+        );
+      }
+      // ping needs only the RPC endpoint.
+      expect((await runHere(['ping', '--pub', String(pub), '--rpc', fake.rpcEndpoint])).code).toBe(0);
+    } finally {
+      await fake.stop({ silent: true });
+    }
+  });
+
+  it('something listens but does not answer: the line says how long it waited', async () => {
+    const server = createServer((socket) => socket.on('error', () => undefined));
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as AddressInfo).port;
+    try {
+      const { code, stderr } = await runHere(['ping', '--pub', String(await freePort()), '--rpc', String(port), '--timeout', '300']);
+      expect(code).toBe(1);
+      expect(stderr).toMatch(new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:${port}: no answer within 300 ms \\(given by --pub/--rpc\\); `));
+    } finally {
+      server.close();
+    }
   });
 });

@@ -9,11 +9,6 @@ import { isTopic } from './isTopic.js';
  * it through `operate` and emit from its handlers. Not part of the public API.
  */
 
-/**
- * @deprecated import `sessionIdOf` from the package root (`src/operators/sessionIdOf.ts`); this
- * re-export only keeps the CLI of the previous release compiling until it does.
- */
-export { sessionIdOf } from '../sessionIdOf.js';
 
 /** Options shared by `streamText` and `turns`. */
 export interface TurnOptions {
