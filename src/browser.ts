@@ -119,6 +119,7 @@ export { sessionIdOf } from './operators/sessionIdOf.js';
 export { decodeFrames } from './operators/decodeFrames.js';
 export { streamText, type StreamTextOptions, type StreamedTextStatus, type StreamedText } from './operators/streamText.js';
 export { turns, type TurnsOptions, type Turn } from './operators/turns.js';
+export { reply, ReplyTimeoutError, type Reply, type ReplyOptions, type ReplyStatus } from './operators/reply.js';
 export { toolCalls, parseToolParams, type ToolCallStatus, type ToolCall, type ToolCallsOptions } from './operators/toolCalls.js';
 export {
   mirrorState,
@@ -159,6 +160,7 @@ export { exactTopic, type DecodeFailure } from './observables/frame-hub.js';
 export type { MirrorSyncError, SyncRetryOptions } from './observables/mirror.js';
 export { InvalidEndpointError } from './observables/endpoint.js';
 export { InstanceUnreachableError, type UnansweredSide } from './observables/ready.js';
+export type { AskOptions } from './observables/ask.js';
 export type {
   Transport,
   EventLink,

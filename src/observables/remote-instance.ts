@@ -25,9 +25,11 @@ import { RpcError, RpcErrorCode } from '../codecs/rpc.js';
 import type { EventOf, KnownTopic, PandoEvent } from '../codecs/topics.js';
 import { liveness, DEFAULT_HEARTBEAT_INTERVAL_MS, type LivenessStatus } from '../operators/liveness.js';
 import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
+import type { Reply } from '../operators/reply.js';
 import { eventOf, type InstanceSignal } from '../operators/signals.js';
 import { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
 import { mirrorStream, type MirrorSyncError, type SyncRetryOptions } from './mirror.js';
+import { ask, type AskOptions } from './ask.js';
 import { whenReady } from './ready.js';
 import { RemoteControl } from './remote-control.js';
 import type { Transport } from './transport.js';
@@ -271,6 +273,39 @@ export class RemoteInstance extends RemoteControl {
         endpoints: { events: this.pubEndpoint, rpc: this.rpcEndpoint },
       },
       timeoutMs,
+    );
+  }
+
+  /**
+   * Sends a message and emits the agent's reply as it streams: the text so far and the tool
+   * calls so far (with durations), the last emission `done` or `interrupted`, then completes.
+   * It listens before it sends, so no token is missed, and waits for the instance first.
+   * Cold: one message per subscription. Unsubscribing stops listening; with
+   * `interruptOnUnsubscribe` it also interrupts the turn. Today's Pando answers `message.send`
+   * with -32000 (no agent runner): that arrives here as an `RpcError`.
+   *
+   * ```ts
+   * pando.ask(sessionId, 'Run the tests, please').subscribe({
+   *   next: ({ text, toolCalls, status }) => render(text, toolCalls, status),
+   *   error: (error) => showError(error), // RpcError, ReplyTimeoutError, InstanceUnreachableError, …
+   * });
+   * ```
+   */
+  ask(sessionId: string, content: string, options: AskOptions = {}): Observable<Reply> {
+    return ask(
+      sessionId,
+      {
+        events: this.on('llm.start', 'llm.token', 'llm.end', 'tool.start', 'tool.end'),
+        ready: (timeoutMs) => this.ready({ timeoutMs }),
+        send: (timeoutMs) => this.sendMessage(sessionId, content, timeoutMs === undefined ? {} : { timeoutMs }),
+        interrupt: () => this.interrupt(sessionId),
+        replyOptions: {
+          scheduler: this.scheduler,
+          ...(options.firstEventTimeoutMs === undefined ? {} : { firstEventTimeoutMs: options.firstEventTimeoutMs }),
+          ...(options.idleTimeoutMs === undefined ? {} : { idleTimeoutMs: options.idleTimeoutMs }),
+        },
+      },
+      options,
     );
   }
 

@@ -20,6 +20,7 @@ export {
   type StreamedTextStatus,
   type StreamedText,
 } from './streamText.js';
+export { reply, ReplyTimeoutError, type Reply, type ReplyOptions, type ReplyStatus } from './reply.js';
 export {
   turns,
   type TurnsOptions,

@@ -2,7 +2,8 @@ import { fork } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { firstValueFrom } from 'rxjs';
+import { firstValueFrom, toArray } from 'rxjs';
+import { RpcError } from '../../src/codecs/rpc';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import type { RemoteInstance } from '../../src/observables/remote-instance';
 import { connect } from '../../src/observables/connect';
@@ -115,6 +116,27 @@ describe('RemoteInstance against the fake instance (loopback)', () => {
     expect(mirrors[0]).toEqual(ids(before));
     expect(mirrors.at(-1)).toEqual(['after-restart']);
     keep.unsubscribe();
+  });
+
+  it('ask() sends a message and streams the whole reply, tools included, to its end', async () => {
+    const fake = await start({ mode: 'full', tokenIntervalMs: 0 });
+    const pando = open(fake);
+    const [session] = await firstValueFrom(pando.listSessions());
+    const replies = await firstValueFrom(pando.ask(session!.id, 'Run the tests, please').pipe(toArray()));
+    const last = replies.at(-1)!;
+    expect(last.status).toBe('done');
+    expect(last.text.length).toBeGreaterThan(0);
+    expect(replies.slice(0, -1).every((r) => r.status === 'streaming')).toBe(true);
+    expect(last.toolCalls.every((call) => call.status === 'ok' || call.status === 'error')).toBe(true);
+  });
+
+  it('ask() against today\'s Pando fails with its error reply (no agent runner)', async () => {
+    const fake = await start({ mode: 'pando' });
+    const pando = open(fake);
+    const [session] = await firstValueFrom(pando.listSessions());
+    const error = await firstValueFrom(pando.ask(session!.id, 'hello')).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(RpcError);
+    expect((error as Error).message).toContain('agent runner not available');
   });
 
   it('ready() resolves against a live instance and names the PUB endpoint when only it is wrong', async () => {

@@ -6,7 +6,7 @@ import { connect } from '../../src/observables/connect';
 import { InstanceUnreachableError } from '../../src/observables/ready';
 import { RemoteSession } from '../../src/observables/remote-session';
 import { encodeFrame } from '../../src/codecs/frame';
-import { RpcAbortedError, RpcTimeoutError } from '../../src/codecs/rpc';
+import { RpcAbortedError, RpcError, RpcTimeoutError } from '../../src/codecs/rpc';
 import type { KnownEvent, PandoEvent } from '../../src/codecs/topics';
 import type { Session } from '../../src/codecs/payloads';
 import type { Mirror } from '../../src/operators/mirrorState';
@@ -351,6 +351,64 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
         at(500, () => publish(aged(2000))); // handed out at 500, published 2 s earlier: 2.5 s old at 1000
         at(1200, () => publish(aged(5000)));
         at(1900, () => publish(aged(600))); // the newest one of the second counts: 700 ms old at 2000
+      });
+    });
+  });
+
+  describe('ask()', () => {
+    const PONG = { result: { status: 'ok', instance_id: 'inst-1', uptime: '1s' } };
+    const tokenOf = (text: string): PandoEvent => event('llm.token', { session_id: 's1', token: text });
+
+    it('listens, waits for the instance, sends, then emits the reply until its llm.end', () => {
+      testScheduler.run(({ expectObservable }) => {
+        const texts = pando.ask('s1', 'hi').pipe(map((r) => `${r.text}:${r.status}`));
+        expectObservable(texts).toBe('----a-b-(c|)', { a: 'Hel:streaming', b: 'Hello:streaming', c: 'Hello:done' });
+        at(1, () => {
+          socket().connect();
+          dealer().connect();
+          answer('instance.ping', PONG);
+        });
+        at(2, () => {
+          // The session speaks before the send is acknowledged: kept, not missed.
+          publish(tokenOf('Hel'));
+          expect(sent().map((r) => [r.method, r.params])).toContainEqual(['message.send', { session_id: 's1', content: 'hi' }]);
+        });
+        at(3, () => publish(event('llm.token', { session_id: 'other', token: 'not ours' })));
+        at(4, () => answer('message.send', { result: { ok: true } }));
+        at(6, () => publish(tokenOf('lo')));
+        at(8, () => publish(event('llm.end', { session_id: 's1', tokens_in: 0, tokens_out: 0 })));
+      });
+    });
+
+    it("fails with the instance's error reply, and sends nothing more", () => {
+      testScheduler.run(({ expectObservable }) => {
+        expectObservable(pando.ask('s1', 'hi')).toBe(
+          '---#',
+          undefined,
+          new RpcError(-32000, 'message.send: agent runner not available on this instance', 'message.send'),
+        );
+        at(1, () => {
+          socket().connect();
+          dealer().connect();
+          answer('instance.ping', PONG);
+        });
+        at(3, () => answer('message.send', { error: { code: -32000, message: 'message.send: agent runner not available on this instance' } }));
+      });
+    });
+
+    it('interrupts the turn when unsubscribed mid-reply, if asked to', () => {
+      testScheduler.run(({ expectObservable }) => {
+        expectObservable(pando.ask('s1', 'hi', { interruptOnUnsubscribe: true }), '^ 5ms !').toBe('----a-', {
+          a: expect.objectContaining({ text: 'x', status: 'streaming' }),
+        });
+        at(1, () => {
+          socket().connect();
+          dealer().connect();
+          answer('instance.ping', PONG);
+        });
+        at(3, () => answer('message.send', { result: { ok: true } }));
+        at(4, () => publish(tokenOf('x')));
+        at(7, () => expect(sent().map((r) => r.method)).toEqual(['instance.ping', 'message.send', 'session.interrupt']));
       });
     });
   });
