@@ -195,15 +195,41 @@ describe('decodeResponse', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['neither result nor error', { jsonrpc: '2.0', id: '1' }, 'expected a "result" or an "error" member, got neither'],
     ['a numeric id', { jsonrpc: '2.0', id: 1, result: {} }, 'id: expected string, got 1'],
     ['no id', { jsonrpc: '2.0', result: {} }, 'id: expected string, got nothing'],
-    ['JSON-RPC 1.0', { id: '1', result: {} }, 'jsonrpc: expected "2.0", got nothing'],
+    ['an id that is null', { jsonrpc: '2.0', id: null, error: { code: -32000, message: 'm' } }, 'id: expected string, got null'],
+  ])('rejects a reply with %s, without an id', (_name, reply, detail) => {
+    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['neither result nor error', { jsonrpc: '2.0', id: '1' }, 'expected a "result" or an "error" member, got neither'],
+    ['no jsonrpc member', { id: '1', result: {} }, 'jsonrpc: expected "2.0", got nothing'],
+    ['JSON-RPC 1.0', { jsonrpc: '1.0', id: '1', result: {} }, 'jsonrpc: expected "2.0", got "1.0"'],
+    ['JSON-RPC 1.0 and an error', { jsonrpc: '1.0', id: '1', error: { code: -32000, message: 'm' } }, 'jsonrpc: expected "2.0", got "1.0"'],
     ['an error without a code', { jsonrpc: '2.0', id: '1', error: { message: 'm' } }, 'error.code: expected integer, got nothing'],
     ['an error with a string code', { jsonrpc: '2.0', id: '1', error: { code: '-32000', message: 'm' } }, 'error.code: expected integer, got "-32000"'],
     ['an error without a message', { jsonrpc: '2.0', id: '1', error: { code: -32000 } }, 'error.message: expected string, got nothing'],
-  ])('rejects a reply with %s', (_name, reply, detail) => {
-    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail });
+    ['an error that is a string', { jsonrpc: '2.0', id: '1', error: 'boom' }, 'error: expected { code: integer, message: string }, got "boom" (and 1 more)'],
+  ])('rejects a reply with %s, and keeps its id so that its call can fail at once', (_name, reply, detail) => {
+    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail, id: '1' });
+  });
+
+  it('says that an error code of 1e400 is not a finite number (not "got null")', () => {
+    expect(left(decodeResponse('{"jsonrpc":"2.0","id":"1","error":{"code":1e400,"message":"m"}}'))).toEqual<ReplyDecodeFailure>({
+      reason: 'not-a-response',
+      detail: 'error.code: expected integer, got Infinity (not a finite number)',
+      id: '1',
+    });
+  });
+
+  it('says how deep a reply nested too deep is, instead of failing on the stack', () => {
+    const deep = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(left(decodeResponse(deep))).toEqual<ReplyDecodeFailure>({ reason: 'not-json', detail: 'reply is nested deeper than 512 levels' });
+    const justDeepEnough = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(511)}${']'.repeat(511)}}`;
+    expect(right(decodeResponse(justDeepEnough)).id).toBe('1');
+    const oneTooDeep = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(512)}${']'.repeat(512)}}`;
+    expect(left(decodeResponse(oneTooDeep)).reason).toBe('not-json');
   });
 
   it.each(['[1]', '5', 'null'])('rejects %s, which is not an object', (text) => {
@@ -218,6 +244,7 @@ describe('decodeResponse', () => {
     expect(left(decodeResponse('{"jsonrpc":"2.0","id":"1","error":null}'))).toEqual({
       reason: 'not-a-response',
       detail: 'error: expected { code: integer, message: string }, got null (and 1 more)',
+      id: '1',
     });
   });
 });
