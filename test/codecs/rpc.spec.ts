@@ -416,3 +416,57 @@ describe('RpcTimeoutError', () => {
     expect(error.message).toBe('session.list got no reply within 10000 ms');
   });
 });
+
+describe('hostile replies', () => {
+  /** The decoded result of a reply text, through decodeResponse then decodeResult. */
+  const resultOfReply = <M extends Method>(method: M, text: string) => right(decodeResult(method, right(decodeResponse(text))));
+  const PLAIN = new Set<unknown>([Object.prototype, Array.prototype, Date.prototype]);
+  const expectPlain = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    expect(PLAIN.has(Object.getPrototypeOf(value))).toBe(true);
+    expect(Object.prototype.hasOwnProperty.call(value, '__proto__')).toBe(false);
+    for (const item of Object.values(value)) expectPlain(item);
+  };
+  const wire = JSON.stringify(wireSession).slice(0, -1);
+
+  it('__proto__ in session.list items cannot give them a prototype', () => {
+    const sessions = resultOfReply('session.list', `{"jsonrpc":"2.0","id":"1","result":[${wire},"__proto__":{"isAdmin":true}}]}`);
+    expect(sessions).toEqual([session]);
+    expect((sessions[0] as unknown as Record<string, unknown>)['isAdmin']).toBeUndefined();
+    expect(typeof sessions[0]!.hasOwnProperty).toBe('function');
+    expectPlain(sessions);
+  });
+
+  it('__proto__ in a state.sync result cannot set active_session_id', () => {
+    const sync = resultOfReply('state.sync', `{"jsonrpc":"2.0","id":"1","result":{"instance_id":"i","sessions":[${wire}}],"__proto__":{"active_session_id":"evil"}}}`);
+    expect(sync.active_session_id).toBeUndefined();
+    expect('active_session_id' in sync).toBe(false);
+    expectPlain(sync);
+  });
+
+  it('__proto__ at the reply level cannot make an error reply look like a result', () => {
+    const reply = right(decodeResponse('{"jsonrpc":"2.0","id":"1","__proto__":{"result":{"ok":true}},"error":{"code":-32000,"message":"m","__proto__":{"data":1}}}'));
+    expect('result' in reply).toBe(false);
+    expect(reply).toEqual({ jsonrpc: '2.0', id: '1', error: { code: -32000, message: 'm' } });
+    expectPlain(reply);
+  });
+
+  it('a session.list of 200,000 bad items is refused at about the cost of a good one of the same size', () => {
+    const bad = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: 200_000 }, (_, i) => `{"n":${i % 10}}`).join(',')}]}`;
+    const item = JSON.stringify(wireSession);
+    const good = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: Math.ceil(bad.length / (item.length + 1)) }, () => item).join(',')}]}`;
+    const time = (text: string): number => {
+      const started = process.hrtime.bigint();
+      const reply = decodeResponse(text);
+      if (isRight(reply)) decodeResult('session.list', reply.right);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(good);
+    time(bad); // warm up
+    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
+    expect(ratio).toBeLessThan(3); // before: 20 to 60 times
+    const error = left(decodeResult('session.list', right(decodeResponse(bad)))) as RpcDecodeError;
+    expect(error.message).toBe('session.list returned an unexpected result: result[0].id: expected string, got nothing (and 4 more)');
+    expect(error.issues).toHaveLength(5);
+  });
+});
