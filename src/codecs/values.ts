@@ -56,7 +56,7 @@ const LEAP_YEARS_BEFORE_1970 = leapYearsBefore(1970);
  * 1 to 12), by integer arithmetic. `Date.UTC` would do it too, but maps years 0 to 99 to
  * 1900 to 1999 and costs more than the whole rest of a time's parsing.
  */
-export const daysSinceEpoch = (year: number, month: number, day: number): number =>
+const daysSinceEpoch = (year: number, month: number, day: number): number =>
   365 * (year - 1970) +
   leapYearsBefore(year) -
   LEAP_YEARS_BEFORE_1970 +
