@@ -10,8 +10,14 @@ export interface DecodeIssue {
 
 const COMBINATORS = new Set(['IntersectionType', 'UnionType', 'RefinementType', 'ReadonlyType', 'ExactType']);
 
-const show = (u: unknown): string => {
+/**
+ * A value as a decode error shows it: JSON cut at 80 characters, `nothing` for a missing value,
+ * and a number that JSON cannot hold (`1e400` parses to `Infinity`) named as such rather than
+ * shown as the `null` that `JSON.stringify` would write.
+ */
+export const showValue = (u: unknown): string => {
   if (u === undefined) return 'nothing';
+  if (typeof u === 'number' && !Number.isFinite(u)) return `${u} (not a finite number)`;
   try {
     const text = JSON.stringify(u);
     if (text === undefined) return String(u);
@@ -43,7 +49,7 @@ export const describeErrors = (errors: t.Errors, root = ''): DecodeIssue[] => {
   for (const error of errors) {
     const last = error.context[error.context.length - 1];
     const path = pathOf(error.context, root);
-    const message = error.message ?? `expected ${last?.type.name ?? 'a value'}, got ${show(error.value)}`;
+    const message = error.message ?? `expected ${last?.type.name ?? 'a value'}, got ${showValue(error.value)}`;
     const line = `${path}: ${message}`;
     if (seen.has(line)) continue;
     seen.add(line);

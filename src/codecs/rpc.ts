@@ -1,6 +1,7 @@
 import * as t from 'io-ts';
 import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeErrors, summarizeIssues, type DecodeIssue } from './errors.js';
+import { JsonFailure, parseJson } from './internal/json.js';
 import { Session } from './payloads.js';
 import { GoDuration, Integer, NonEmptyString, Rfc3339Date, nullableArray } from './values.js';
 
@@ -307,13 +308,29 @@ export const decodeResult = <M extends Method>(
 
 /** Why a reply could not be read as a JSON-RPC response. */
 export interface ReplyDecodeFailure {
+  /** Which step failed: UTF-8, JSON (or nested too deep), or the response's shape. */
   readonly reason: 'not-utf8' | 'not-json' | 'not-a-response';
+  /** What was wrong, in one line. */
   readonly detail: string;
+  /**
+   * The reply's `id`, when it has a string one although the rest is malformed (a bad `error`
+   * object, `jsonrpc: "1.0"`, neither `result` nor `error`): the call it answers can fail at
+   * once instead of waiting for its timeout.
+   */
+  readonly id?: string;
 }
 
 const replyDecoder = new TextDecoder('utf-8', { fatal: true });
 
-/** Reads one reply frame as a JSON-RPC response, or says why it is not one. Never throws. */
+/**
+ * Reads one reply frame as a JSON-RPC response, or says why it is not one. Never throws.
+ * The response has no `__proto__` key at any depth and is nested at most 512 levels deep.
+ *
+ * ```ts
+ * const reply = decodeResponse('{"jsonrpc":"1.0","id":"k3-1","result":{}}');
+ * // left({ reason: 'not-a-response', detail: 'jsonrpc: expected "2.0", got "1.0"', id: 'k3-1' })
+ * ```
+ */
 export const decodeResponse = (frame: Uint8Array | string): Either<ReplyDecodeFailure, JsonRpcResponse> => {
   let text: string;
   if (typeof frame === 'string') text = frame;
@@ -324,21 +341,17 @@ export const decodeResponse = (frame: Uint8Array | string): Either<ReplyDecodeFa
       return left({ reason: 'not-utf8', detail: 'reply is not valid UTF-8' });
     }
   }
-  let json: unknown;
-  try {
-    json = JSON.parse(text);
-  } catch (e) {
-    return left({ reason: 'not-json', detail: `reply is not JSON (${(e as Error).message})` });
-  }
+  const json = parseJson(text);
+  if (json instanceof JsonFailure) return left({ reason: 'not-json', detail: `reply ${json.reason}` });
   const response = JsonRpcResponse.decode(json);
   if (!isLeft(response)) return right(response.right);
   // Report what is wrong with the kind of reply it meant to be (an error reply when it has an
   // `error` member), not the union's errors, which lead with the error branch even for a reply
   // that has neither member or a bad id.
-  const meant =
-    typeof json === 'object' && json !== null && !Array.isArray(json)
-      ? ('error' in json ? JsonRpcErrorResponse : JsonRpcSuccessResponse).decode(json)
-      : response;
+  const isObject = typeof json === 'object' && json !== null && !Array.isArray(json);
+  const meant = isObject ? ('error' in json ? JsonRpcErrorResponse : JsonRpcSuccessResponse).decode(json) : response;
   const errors = isLeft(meant) ? meant.left : response.left;
-  return left({ reason: 'not-a-response', detail: summarizeIssues(describeErrors(errors)) });
+  const detail = summarizeIssues(describeErrors(errors));
+  const id = isObject ? (json as { readonly id?: unknown }).id : undefined;
+  return left(typeof id === 'string' ? { reason: 'not-a-response', detail, id } : { reason: 'not-a-response', detail });
 };

@@ -1,6 +1,6 @@
 import * as t from 'io-ts';
 import { isLeft, type Either } from 'fp-ts/lib/Either.js';
-import { describeErrors, summarizeIssues, type DecodeIssue } from '../../src/codecs/errors.js';
+import { describeErrors, showValue, summarizeIssues, type DecodeIssue } from '../../src/codecs/errors.js';
 import { Integer, Rfc3339Date, nullableArray } from '../../src/codecs/values.js';
 
 const errorsOf = (result: Either<t.Errors, unknown>): t.Errors => {
@@ -71,5 +71,22 @@ describe('summarizeIssues', () => {
   it('leaves out an empty path, and says something for no issues', () => {
     expect(summarizeIssues([{ path: '', message: 'expected string, got 1' }])).toBe('expected string, got 1');
     expect(summarizeIssues([])).toBe('invalid value');
+  });
+});
+
+describe('showValue', () => {
+  it('names numbers that JSON cannot hold instead of showing them as null', () => {
+    expect(showValue(JSON.parse('1e400'))).toBe('Infinity (not a finite number)');
+    expect(showValue(-Infinity)).toBe('-Infinity (not a finite number)');
+    expect(showValue(NaN)).toBe('NaN (not a finite number)');
+    expect(describeErrors(errorsOf(t.type({ a: t.string }).decode({ a: JSON.parse('1e400') })))).toEqual([
+      { path: 'a', message: 'expected string, got Infinity (not a finite number)' },
+    ]);
+  });
+
+  it('shows JSON, nothing for undefined, and cuts at 80 characters', () => {
+    expect(showValue({ a: [1, 'x'] })).toBe('{"a":[1,"x"]}');
+    expect(showValue(undefined)).toBe('nothing');
+    expect(showValue('y'.repeat(100))).toBe(`"${'y'.repeat(76)}...`);
   });
 });

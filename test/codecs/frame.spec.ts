@@ -255,6 +255,120 @@ function jsonParseMessage(text: string): string {
   throw new Error(`${text} is JSON`);
 }
 
+describe('decodeFrame: hostile frames', () => {
+  const PLAIN = new Set<unknown>([Object.prototype, Array.prototype, Date.prototype]);
+
+  /** Every object of the event has a plain prototype and no `__proto__` key of its own. */
+  const expectPlain = (value: unknown, where = 'event'): void => {
+    if (typeof value !== 'object' || value === null) return;
+    expect({ where, plain: PLAIN.has(Object.getPrototypeOf(value)) }).toEqual({ where, plain: true });
+    expect({ where, ownProto: Object.prototype.hasOwnProperty.call(value, '__proto__') }).toEqual({ where, ownProto: false });
+    for (const [key, item] of Object.entries(value)) expectPlain(item, `${where}.${key}`);
+  };
+
+  const session = '{"id":"s1","title":"T","updated_at":"2026-03-01T10:20:30Z","message_count":1';
+
+  it('__proto__ in the envelope cannot give the event a sessionId', () => {
+    const envelope = `{"__proto__":{"sessionId":{"evil":true}},"instanceId":"i","projectId":"","topic":"llm.token","timestamp":"${T0}","payload":{"session_id":"s","token":"t"}}`;
+    const event = eventOf(bytes('llm.token', [0], envelope));
+    expect(event.sessionId).toBeUndefined();
+    expect('sessionId' in event).toBe(false);
+    expectPlain(event);
+  });
+
+  it('__proto__ in a session.update payload cannot give it inherited fields', () => {
+    const envelope = `{"instanceId":"i","projectId":"","topic":"session.update","timestamp":"${T0}","payload":${session},"__proto__":{"isAdmin":true,"hasOwnProperty":1}}}`;
+    const event = eventOf(bytes('session.update', [0], envelope));
+    const payload = event.payload as Record<string, unknown>;
+    expect(payload['isAdmin']).toBeUndefined();
+    expect(typeof payload.hasOwnProperty).toBe('function');
+    expect(payload).toEqual({ id: 's1', title: 'T', updated_at: new Date('2026-03-01T10:20:30Z'), message_count: 1 });
+    expectPlain(event);
+  });
+
+  it('__proto__ in session.list items (and the list payload) cannot give them a prototype', () => {
+    const envelope = `{"instanceId":"i","projectId":"","topic":"session.list","timestamp":"${T0}","payload":{"__proto__":{"x":1},"sessions":[${session},"__proto__":{"isAdmin":true}},${session},"\u005f_proto__":{"isAdmin":true}}]}}`;
+    const event = eventOf(bytes('session.list', [0], envelope));
+    const { sessions } = event.payload as { sessions: Array<Record<string, unknown>> };
+    expect(sessions).toHaveLength(2);
+    for (const item of sessions) expect(item['isAdmin']).toBeUndefined();
+    expectPlain(event);
+  });
+
+  it('__proto__ in a heartbeat cannot set active_session_id', () => {
+    const envelope = `{"instanceId":"i","projectId":"","topic":"instance.heartbeat","timestamp":"${T0}","payload":{"instance_id":"i","session_count":0,"uptime":"5s","started_at":"${T0}","__proto__":{"active_session_id":5}}}`;
+    const event = eventOf(bytes('instance.heartbeat', [0], envelope));
+    expect((event.payload as { active_session_id?: unknown }).active_session_id).toBeUndefined();
+    expect('active_session_id' in (event.payload as object)).toBe(false);
+    expectPlain(event);
+  });
+
+  it('__proto__ in the raw payload of an unknown topic is dropped too', () => {
+    const envelope = `{"instanceId":"i","projectId":"","topic":"agent.thinking","timestamp":"${T0}","payload":{"a":[{"__proto__":{"isAdmin":true},"b":1}]}}`;
+    const event = eventOf(bytes('agent.thinking', [0], envelope));
+    expect(event.payload).toEqual({ a: [{ b: 1 }] });
+    expectPlain(event);
+  });
+
+  it('json: a payload nested 100,000 deep is refused with the depth and the topic', () => {
+    for (const topic of ['llm.token', 'agent.thinking', 'db.session.updated']) {
+      const deep = `${'['.repeat(100_000)}${']'.repeat(100_000)}`;
+      const error = failureOf(bytes(topic, [0], `{"instanceId":"i","projectId":"","topic":"${topic}","timestamp":"${T0}","payload":${deep}}`));
+      expect(error.stage).toBe('json');
+      expect(error.topic).toBe(topic);
+      expect(error.message).toBe(`cannot decode "${topic}" frame: json: envelope is nested deeper than 512 levels`);
+    }
+  });
+
+  it('payload: 1e400 is not a finite number, not "null"', () => {
+    const envelope = `{"instanceId":"i","projectId":"","topic":"llm.end","timestamp":"${T0}","payload":{"session_id":"s","tokens_in":1e400,"tokens_out":-1e400}}`;
+    const error = failureOf(bytes('llm.end', [0], envelope));
+    expect(error.message).toBe('cannot decode "llm.end" frame: payload: payload.tokens_in: expected integer, got Infinity (not a finite number) (and 1 more)');
+    expect(error.issues[1]).toEqual({ path: 'payload.tokens_out', message: 'expected integer, got -Infinity (not a finite number)' });
+  });
+
+  it('payload: a list of 200,000 bad sessions costs about what a good list of the same size costs', () => {
+    const envelopeOf = (sessions: string): Uint8Array =>
+      bytes('session.list', [0], `{"instanceId":"i","projectId":"","topic":"session.list","timestamp":"${T0}","payload":{"sessions":[${sessions}]}}`);
+    const bad = envelopeOf(Array.from({ length: 200_000 }, (_, i) => `{"n":${i % 10}}`).join(','));
+    const goodItem = '{"id":"s","title":"","updated_at":"2026-03-01T10:20:30Z","message_count":1}';
+    const good = envelopeOf(Array.from({ length: Math.ceil(bad.length / (goodItem.length + 1)) }, () => goodItem).join(','));
+    const time = (frame: Uint8Array): number => {
+      const started = process.hrtime.bigint();
+      decodeFrame(frame);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(good);
+    time(bad); // warm up
+    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
+    // Before: about 20-60 times; now decoding stops at the first bad item (the JSON parse
+    // dominates). A generous bound: this is a ratio in one run, not a wall-clock limit.
+    expect(ratio).toBeLessThan(3);
+    const error = failureOf(bad);
+    expect(error.issues).toHaveLength(5);
+    expect(error.message).toBe('cannot decode "session.list" frame: payload: payload.sessions[0].id: expected string, got nothing (and 4 more)');
+    expect(error.issues[4]).toEqual({ path: 'payload.sessions', message: '199999 more items not checked (decoding stops at the first bad item)' });
+  });
+
+  it('payload: a bad last item of a long list costs a small multiple of a good list', () => {
+    const item = '{"id":"s","title":"","updated_at":"2026-03-01T10:20:30Z","message_count":1}';
+    const frameOf = (last: string): Uint8Array =>
+      bytes('session.list', [0], `{"instanceId":"i","projectId":"","topic":"session.list","timestamp":"${T0}","payload":{"sessions":[${Array.from({ length: 20_000 }, () => item).join(',')},${last}]}}`);
+    const good = frameOf(item);
+    const bad = frameOf('{}');
+    const time = (frame: Uint8Array): number => {
+      const started = process.hrtime.bigint();
+      decodeFrame(frame);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(good);
+    time(bad);
+    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
+    expect(ratio).toBeLessThan(10);
+    expect(failureOf(bad).path).toBe('payload.sessions[20000].id');
+  });
+});
+
 describe('encodeFrame', () => {
   const text = (frame: Uint8Array): string => new TextDecoder().decode(frame);
 

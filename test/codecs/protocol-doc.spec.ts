@@ -49,8 +49,16 @@ describe('docs/protocol.md', () => {
       utf8.encode(`llm.token\u0000${JSON.stringify({ projectId: '', topic: 'llm.token', timestamp: '2026-03-01T10:20:30Z', payload: {} })}`),
       utf8.encode(`llm.token\u0000${envelope('llm.end')}`),
       utf8.encode(`llm.token\u0000${envelope('llm.token', { payload: { session_id: 42, token: 't' } })}`),
+      utf8.encode(`llm.token\u0000${envelope('llm.token').replace('{"session_id":"s","token":"t"}', `${'['.repeat(600)}${']'.repeat(600)}`)}`),
     ];
     for (const frame of frames) expect(doc).toContain(`| \`${messageOf(frame)}\` |`);
+    // The examples of payload messages, each with the stage and detail that decodeFrame gives.
+    const payloadMessage = (topic: string, payload: string): string =>
+      messageOf(utf8.encode(`${topic}\u0000${envelope(topic).replace('{"session_id":"s","token":"t"}', payload)}`)).replace(`cannot decode "${topic}" frame: `, '');
+    expect(doc).toContain(`\n${payloadMessage('llm.end', '{"session_id":"s","tokens_in":1e400,"tokens_out":0}')}\n`);
+    expect(doc).toContain(`\n${payloadMessage('session.list', '{"sessions":[{},{}]}')}\n`);
+    const list = decodeFrame(utf8.encode(`session.list\u0000${envelope('session.list').replace('{"session_id":"s","token":"t"}', `{"sessions":[${Array(200_000).fill('{}').join(',')}]}`)}`));
+    expect(isLeft(list) && doc.includes(`(\`payload.sessions: ${list.left.issues[4]?.message}\`)`)).toBe(true);
     // The JSON failure ends with the engine's own words, which differ between Node versions.
     const json = messageOf(utf8.encode('llm.token\u0000not json'));
     expect(json.startsWith('cannot decode "llm.token" frame: json: envelope is not JSON (')).toBe(true);
@@ -72,9 +80,14 @@ describe('docs/protocol.md', () => {
     });
     expect(isLeft(wrong) && doc.includes(`\`${wrong.left.message}\``)).toBe(true);
     expect(doc).toContain(`\`${new RpcTimeoutError('session.list', 10_000).message}\``);
-    for (const reply of ['{"jsonrpc":"2.0","id":"1"}', '{"jsonrpc":"2.0","id":1,"result":{}}']) {
+    for (const reply of ['{"jsonrpc":"2.0","id":1,"result":{}}', `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(600)}${']'.repeat(600)}}`]) {
       const failure = decodeResponse(reply);
-      expect(isLeft(failure) && doc.includes(`detail: '${failure.left.detail}'`)).toBe(true);
+      expect(isLeft(failure) && failure.left.id === undefined).toBe(true);
+      expect(isLeft(failure) && doc.includes(`{ reason: '${failure.left.reason}', detail: '${failure.left.detail}' }`)).toBe(true);
+    }
+    for (const reply of ['{"jsonrpc":"2.0","id":"1"}', '{"jsonrpc":"1.0","id":"1","result":{}}']) {
+      const failure = decodeResponse(reply);
+      expect(isLeft(failure) && doc.includes(`{ reason: '${failure.left.reason}', detail: '${failure.left.detail}', id: '1' }`)).toBe(true);
     }
   });
 

@@ -195,15 +195,41 @@ describe('decodeResponse', () => {
   });
 
   it.each<[string, unknown, string]>([
-    ['neither result nor error', { jsonrpc: '2.0', id: '1' }, 'expected a "result" or an "error" member, got neither'],
     ['a numeric id', { jsonrpc: '2.0', id: 1, result: {} }, 'id: expected string, got 1'],
     ['no id', { jsonrpc: '2.0', result: {} }, 'id: expected string, got nothing'],
-    ['JSON-RPC 1.0', { id: '1', result: {} }, 'jsonrpc: expected "2.0", got nothing'],
+    ['an id that is null', { jsonrpc: '2.0', id: null, error: { code: -32000, message: 'm' } }, 'id: expected string, got null'],
+  ])('rejects a reply with %s, without an id', (_name, reply, detail) => {
+    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail });
+  });
+
+  it.each<[string, unknown, string]>([
+    ['neither result nor error', { jsonrpc: '2.0', id: '1' }, 'expected a "result" or an "error" member, got neither'],
+    ['no jsonrpc member', { id: '1', result: {} }, 'jsonrpc: expected "2.0", got nothing'],
+    ['JSON-RPC 1.0', { jsonrpc: '1.0', id: '1', result: {} }, 'jsonrpc: expected "2.0", got "1.0"'],
+    ['JSON-RPC 1.0 and an error', { jsonrpc: '1.0', id: '1', error: { code: -32000, message: 'm' } }, 'jsonrpc: expected "2.0", got "1.0"'],
     ['an error without a code', { jsonrpc: '2.0', id: '1', error: { message: 'm' } }, 'error.code: expected integer, got nothing'],
     ['an error with a string code', { jsonrpc: '2.0', id: '1', error: { code: '-32000', message: 'm' } }, 'error.code: expected integer, got "-32000"'],
     ['an error without a message', { jsonrpc: '2.0', id: '1', error: { code: -32000 } }, 'error.message: expected string, got nothing'],
-  ])('rejects a reply with %s', (_name, reply, detail) => {
-    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail });
+    ['an error that is a string', { jsonrpc: '2.0', id: '1', error: 'boom' }, 'error: expected { code: integer, message: string }, got "boom" (and 1 more)'],
+  ])('rejects a reply with %s, and keeps its id so that its call can fail at once', (_name, reply, detail) => {
+    expect(left(decodeResponse(JSON.stringify(reply)))).toEqual<ReplyDecodeFailure>({ reason: 'not-a-response', detail, id: '1' });
+  });
+
+  it('says that an error code of 1e400 is not a finite number (not "got null")', () => {
+    expect(left(decodeResponse('{"jsonrpc":"2.0","id":"1","error":{"code":1e400,"message":"m"}}'))).toEqual<ReplyDecodeFailure>({
+      reason: 'not-a-response',
+      detail: 'error.code: expected integer, got Infinity (not a finite number)',
+      id: '1',
+    });
+  });
+
+  it('says how deep a reply nested too deep is, instead of failing on the stack', () => {
+    const deep = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(100_000)}${']'.repeat(100_000)}}`;
+    expect(left(decodeResponse(deep))).toEqual<ReplyDecodeFailure>({ reason: 'not-json', detail: 'reply is nested deeper than 512 levels' });
+    const justDeepEnough = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(511)}${']'.repeat(511)}}`;
+    expect(right(decodeResponse(justDeepEnough)).id).toBe('1');
+    const oneTooDeep = `{"jsonrpc":"2.0","id":"1","result":${'['.repeat(512)}${']'.repeat(512)}}`;
+    expect(left(decodeResponse(oneTooDeep)).reason).toBe('not-json');
   });
 
   it.each(['[1]', '5', 'null'])('rejects %s, which is not an object', (text) => {
@@ -218,6 +244,7 @@ describe('decodeResponse', () => {
     expect(left(decodeResponse('{"jsonrpc":"2.0","id":"1","error":null}'))).toEqual({
       reason: 'not-a-response',
       detail: 'error: expected { code: integer, message: string }, got null (and 1 more)',
+      id: '1',
     });
   });
 });
@@ -388,5 +415,59 @@ describe('RpcTimeoutError', () => {
     expect(error.timeoutMs).toBe(10_000);
     expect(error.message).toBe('session.list got no reply within 10000 ms (the request was never sent)');
     expect(error.sent).toBe(false);
+  });
+});
+
+describe('hostile replies', () => {
+  /** The decoded result of a reply text, through decodeResponse then decodeResult. */
+  const resultOfReply = <M extends Method>(method: M, text: string) => right(decodeResult(method, right(decodeResponse(text))));
+  const PLAIN = new Set<unknown>([Object.prototype, Array.prototype, Date.prototype]);
+  const expectPlain = (value: unknown): void => {
+    if (typeof value !== 'object' || value === null) return;
+    expect(PLAIN.has(Object.getPrototypeOf(value))).toBe(true);
+    expect(Object.prototype.hasOwnProperty.call(value, '__proto__')).toBe(false);
+    for (const item of Object.values(value)) expectPlain(item);
+  };
+  const wire = JSON.stringify(wireSession).slice(0, -1);
+
+  it('__proto__ in session.list items cannot give them a prototype', () => {
+    const sessions = resultOfReply('session.list', `{"jsonrpc":"2.0","id":"1","result":[${wire},"__proto__":{"isAdmin":true}}]}`);
+    expect(sessions).toEqual([session]);
+    expect((sessions[0] as unknown as Record<string, unknown>)['isAdmin']).toBeUndefined();
+    expect(typeof sessions[0]!.hasOwnProperty).toBe('function');
+    expectPlain(sessions);
+  });
+
+  it('__proto__ in a state.sync result cannot set active_session_id', () => {
+    const sync = resultOfReply('state.sync', `{"jsonrpc":"2.0","id":"1","result":{"instance_id":"i","sessions":[${wire}}],"__proto__":{"active_session_id":"evil"}}}`);
+    expect(sync.active_session_id).toBeUndefined();
+    expect('active_session_id' in sync).toBe(false);
+    expectPlain(sync);
+  });
+
+  it('__proto__ at the reply level cannot make an error reply look like a result', () => {
+    const reply = right(decodeResponse('{"jsonrpc":"2.0","id":"1","__proto__":{"result":{"ok":true}},"error":{"code":-32000,"message":"m","__proto__":{"data":1}}}'));
+    expect('result' in reply).toBe(false);
+    expect(reply).toEqual({ jsonrpc: '2.0', id: '1', error: { code: -32000, message: 'm' } });
+    expectPlain(reply);
+  });
+
+  it('a session.list of 200,000 bad items is refused at about the cost of a good one of the same size', () => {
+    const bad = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: 200_000 }, (_, i) => `{"n":${i % 10}}`).join(',')}]}`;
+    const item = JSON.stringify(wireSession);
+    const good = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: Math.ceil(bad.length / (item.length + 1)) }, () => item).join(',')}]}`;
+    const time = (text: string): number => {
+      const started = process.hrtime.bigint();
+      const reply = decodeResponse(text);
+      if (isRight(reply)) decodeResult('session.list', reply.right);
+      return Number(process.hrtime.bigint() - started);
+    };
+    time(good);
+    time(bad); // warm up
+    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
+    expect(ratio).toBeLessThan(3); // before: 20 to 60 times
+    const error = left(decodeResult('session.list', right(decodeResponse(bad)))) as RpcDecodeError;
+    expect(error.message).toBe('session.list returned an unexpected result: result[0].id: expected string, got nothing (and 4 more)');
+    expect(error.issues).toHaveLength(5);
   });
 });

@@ -45,6 +45,12 @@ describe('Integer', () => {
     expect(ok(Integer.decode(n))).toBe(n);
   });
 
+  it('rejects 1e400 (Infinity once parsed), saying it is not a finite number rather than "null"', () => {
+    expect(failure(Integer.decode(JSON.parse('1e400')))).toEqual(['expected integer, got Infinity (not a finite number)']);
+    expect(failure(Integer.decode(-Infinity))).toEqual(['expected integer, got -Infinity (not a finite number)']);
+    expect(failure(t.string.decode(JSON.parse('[1e400]')[0]))).toEqual(['expected string, got Infinity (not a finite number)']);
+  });
+
   it('rejects a fraction, saying it is not whole', () => {
     expect(failure(Integer.decode(1.5))).toEqual(['expected integer, got 1.5 (not a whole number)']);
   });
@@ -186,7 +192,7 @@ describe('Rfc3339Date', () => {
     fc.assert(
       fc.property(
         fc.record({
-          y: fc.integer({ min: 1, max: 9999 }),
+          y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(0, 4, 100, 400, 1900, 2000, 2024, 2100)),
           mo: fc.integer({ min: 1, max: 12 }),
           d: fc.integer({ min: 1, max: 31 }),
           h: fc.integer({ min: 0, max: 23 }),
@@ -214,6 +220,75 @@ describe('Rfc3339Date', () => {
         },
       ),
       { numRuns: 10_000 },
+    );
+  });
+
+  it('dates by integer day arithmetic exactly as Date.UTC does, leap years and year 0 included', () => {
+    const year = fc.oneof(
+      fc.integer({ min: 0, max: 9999 }),
+      fc.constantFrom(0, 1, 4, 99, 100, 400, 1600, 1700, 1900, 1970, 2000, 2024, 2100, 2400, 9996, 9999),
+    );
+    fc.assert(
+      fc.property(year, fc.integer({ min: 1, max: 12 }), fc.integer({ min: 1, max: 31 }), (y, mo, d) => {
+        const daysInMonth = new Date(Date.UTC(2000 + (y % 400), mo, 0)).getUTCDate();
+        fc.pre(d <= daysInMonth);
+        const text = `${String(y).padStart(4, '0')}-${String(mo).padStart(2, '0')}-${String(d).padStart(2, '0')}T00:00:00Z`;
+        expect((parseRfc3339(text) as Date).getTime()).toBe(utc(y, mo, d));
+      }),
+      { numRuns: 10_000 },
+    );
+  });
+
+  it('accepts and refuses exactly what the regular expression of RFC 3339 does, with the same reasons', () => {
+    // The parser this one replaced: a regular expression, then setUTCFullYear / setUTCHours.
+    const RFC3339 = /^(\d{4})-(\d{2})-(\d{2})T(\d{2}):(\d{2}):(\d{2})(?:\.(\d{1,9}))?(?:(Z)|([+-])(\d{2}):(\d{2}))$/;
+    const oracle = (text: string): number | string => {
+      const m = RFC3339.exec(text);
+      if (m === null) return 'not of the form YYYY-MM-DDTHH:MM:SS[.fraction](Z|±hh:mm)';
+      const [y, mo, d, h, mi, sec] = m.slice(1, 7).map(Number) as [number, number, number, number, number, number];
+      if (mo < 1 || mo > 12) return 'month out of range';
+      const daysInMonth = new Date(Date.UTC(2000 + (y % 400), mo, 0)).getUTCDate();
+      if (d < 1 || d > daysInMonth) return 'day out of range';
+      if (h > 23) return 'hour out of range';
+      if (mi > 59) return 'minute out of range';
+      if (sec > 59) return 'second out of range';
+      let offset = 0;
+      if (m[8] === undefined) {
+        if (+m[10]! > 23 || +m[11]! > 59) return 'offset out of range';
+        offset = (m[9] === '-' ? -1 : 1) * (+m[10]! * 60 + +m[11]!);
+      }
+      const date = new Date(0);
+      date.setUTCFullYear(y, mo - 1, d);
+      date.setUTCHours(h, mi, sec, m[7] === undefined ? 0 : +m[7].slice(0, 3).padEnd(3, '0'));
+      return date.getTime() - offset * 60_000;
+    };
+    const two = (n: number): string => String(n).padStart(2, '0');
+    const digits = (max: number) => fc.string({ unit: fc.constantFrom(...'0123456789'), maxLength: max });
+    const nearlyValid = fc
+      .record({
+        y: fc.oneof(fc.integer({ min: 0, max: 9999 }), fc.constantFrom(0, 100, 1900, 2000, 2024, 2100)),
+        mo: fc.integer({ min: 0, max: 13 }),
+        d: fc.integer({ min: 0, max: 32 }),
+        h: fc.integer({ min: 0, max: 25 }),
+        mi: fc.integer({ min: 0, max: 61 }),
+        sec: fc.integer({ min: 0, max: 61 }),
+        frac: fc.option(digits(11), { nil: undefined }),
+        zone: fc.constantFrom('Z', 'Z', 'z', '+00:00', '+01:30', '-23:59', '+24:00', '-00:60', '', '+0100', '+01:0', 'Z ', '+01:00Z'),
+        t: fc.constantFrom('T', 'T', 't', ' ', '_'),
+      })
+      .map(
+        ({ y, mo, d, h, mi, sec, frac, zone, t: sep }) =>
+          `${String(y).padStart(4, '0')}-${two(mo)}-${two(d)}${sep}${two(h)}:${two(mi)}:${two(sec)}${frac === undefined ? '' : `.${frac}`}${zone}`,
+      );
+    const edited = fc
+      .tuple(nearlyValid, fc.nat(), fc.constantFrom('', '0', '-', ':', 'T', '.', 'Z', '+', 'x', '١', '\u0000'))
+      .map(([text, at, insert]) => text.slice(0, at % (text.length + 1)) + insert + text.slice((at % (text.length + 1)) + 1));
+    fc.assert(
+      fc.property(fc.oneof(nearlyValid, edited, fc.string({ maxLength: 40 })), (text) => {
+        const parsed = parseRfc3339(text);
+        expect(typeof parsed === 'string' ? parsed : parsed.getTime()).toBe(oracle(text));
+      }),
+      { numRuns: 20_000 },
     );
   });
 
@@ -398,6 +473,30 @@ describe('nullableArray', () => {
   it('decodes an array item by item', () => {
     expect(ok(Numbers.decode([1, 2]))).toEqual([1, 2]);
     expect(failure(Numbers.decode([1, 'x']))).toEqual(['[1]: expected integer, got "x"']);
+  });
+
+  it('stops at the first bad item and says how many items it left unchecked', () => {
+    expect(failure(Numbers.decode([1, 'x', 'y', 2.5]))).toEqual([
+      '[1]: expected integer, got "x"',
+      '2 more items not checked (decoding stops at the first bad item)',
+    ]);
+    expect(failure(Numbers.decode([1, 2, 'x', 3]))).toEqual(['[2]: expected integer, got "x"', '1 more item not checked (decoding stops at the first bad item)']);
+    const items: unknown[] = [];
+    const Counted = nullableArray(
+      new t.Type<number, number, unknown>('counted', Integer.is, (u, c) => (items.push(u), Integer.validate(u, c)), t.identity),
+    );
+    Counted.decode(['a', ...Array.from({ length: 100_000 }, () => 'b')]);
+    expect(items).toEqual(['a']);
+  });
+
+  it('copies the array only when an item decodes to another value, as t.array does', () => {
+    const numbers = [1, 2];
+    expect(ok(Numbers.decode(numbers))).toBe(numbers);
+    const times = ['2026-01-01T00:00:00Z'];
+    const decoded = ok(nullableArray(Rfc3339Date).decode(times));
+    expect(decoded).not.toBe(times);
+    expect(decoded).toEqual([new Date('2026-01-01T00:00:00Z')]);
+    expect(times).toEqual(['2026-01-01T00:00:00Z']);
   });
 
   it('rejects undefined and non-arrays', () => {

@@ -1,56 +1,69 @@
 import { isDeepStrictEqual } from 'node:util';
 import * as fc from 'fast-check';
-import { decodeFrame, decodeFrameWithCodecs } from '../../src/codecs/frame.js';
+import { decodeFrame } from '../../src/codecs/frame.js';
+import { createFrameDecoder, frameDecoder } from '../../src/codecs/internal/frame-decoder.js';
+import { PAYLOAD_CHECKS } from '../../src/codecs/internal/payload-checks.js';
+import { TABLE_TOPICS } from '../../src/codecs/topics.js';
 import { parseRfc3339 } from '../../src/codecs/values.js';
 
 /**
- * `decodeFrame` takes a fast path for plainly valid frames (hand-written checks instead of the
- * io-ts codecs, a regex-free RFC 3339 parser), made for the decode-cost and throughput
- * benchmarks (bench/README.md). It must give exactly what the codecs give: these properties
- * compare it with `decodeFrameWithCodecs` (the codecs only) on valid frames of every topic and
- * on frames with one thing changed, and its times with `parseRfc3339`.
+ * `decodeFrame` checks each frame with plain code (the envelope inline, the payload with its
+ * topic's check in internal/payload-checks.ts) and runs the io-ts codecs only when that fast
+ * path declines. It must give exactly what the codecs give, and decline only what they reject:
+ * these properties compare `decodeFrame` with a decoder whose fast path is off (the codecs
+ * only), on valid frames of every topic and on frames with one thing changed, and watch the
+ * decoder's statistics to see that no frame the codecs accept went to them. Turning the fast
+ * path off (or breaking one of its checks so that it declines) fails them.
  */
 
 const RUNS = Number(process.env.FAST_PATH_RUNS ?? 5_000);
 const utf8 = new TextEncoder();
+const reference = createFrameDecoder({ fastPath: false });
+
+const PLAIN_PROTOTYPES = new Set<unknown>([Object.prototype, Array.prototype, Date.prototype]);
 
 /**
- * Structural equality that also compares prototypes structurally: the two decoders parse the
- * frame separately, so where a JSON `"__proto__"` key became an object's prototype (the codecs
- * copy objects with `Object.assign`), the prototypes are equal objects, never the same one.
+ * Structural equality that also compares key order and prototypes, which must be the plain
+ * ones (a JSON `"__proto__"` key never becomes a prototype, in either decoder).
  */
 const sameValue = (a: unknown, b: unknown): boolean => {
   if (Object.is(a, b)) return true;
   if (typeof a !== 'object' || typeof b !== 'object' || a === null || b === null) return false;
-  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime());
-  if (Array.isArray(a) !== Array.isArray(b)) return false;
   const pa: unknown = Object.getPrototypeOf(a);
   const pb: unknown = Object.getPrototypeOf(b);
-  if (pa !== pb && !sameValue(pa, pb)) return false;
+  if (pa !== pb || !PLAIN_PROTOTYPES.has(pa)) return false;
+  if (a instanceof Date || b instanceof Date) return a instanceof Date && b instanceof Date && Object.is(a.getTime(), b.getTime());
+  if (Array.isArray(a) !== Array.isArray(b)) return false;
   const ka = Reflect.ownKeys(a);
   const kb = Reflect.ownKeys(b);
   if (ka.length !== kb.length || ka.some((k, i) => k !== kb[i])) return false;
   return ka.every((k) => sameValue((a as Record<PropertyKey, unknown>)[k], (b as Record<PropertyKey, unknown>)[k]));
 };
 
-/** Decoded the same way: the same event (values, key order, prototypes), or the same failure. */
+/**
+ * Decoded the same way: the same event (values, key order, prototypes), or the same failure;
+ * and decoded by the fast path whenever the codecs accept the frame.
+ */
 const expectSameDecoding = (frame: Uint8Array): void => {
+  const codecsBefore = frameDecoder.stats.codecs;
   const fast = decodeFrame(frame);
-  const reference = decodeFrameWithCodecs(frame);
-  expect(fast._tag).toBe(reference._tag);
-  if (fast._tag === 'Right' && reference._tag === 'Right') {
-    if (!sameValue(fast.right, reference.right)) expect(fast.right).toEqual(reference.right);
-    expect(sameValue(fast.right, reference.right)).toBe(true);
-    expect(isDeepStrictEqual(JSON.stringify(fast.right), JSON.stringify(reference.right))).toBe(true);
-  } else if (fast._tag === 'Left' && reference._tag === 'Left') {
+  const expected = reference.decode(frame);
+  expect(fast._tag).toBe(expected._tag);
+  if (fast._tag === 'Right' && expected._tag === 'Right') {
+    if (!sameValue(fast.right, expected.right)) expect(fast.right).toEqual(expected.right);
+    expect(sameValue(fast.right, expected.right)).toBe(true);
+    expect(isDeepStrictEqual(JSON.stringify(fast.right), JSON.stringify(expected.right))).toBe(true);
+    // The fast path took it: the codecs never ran.
+    expect(frameDecoder.stats.codecs).toBe(codecsBefore);
+  } else if (fast._tag === 'Left' && expected._tag === 'Left') {
     const { stage, detail, topic, path, issues, message } = fast.left;
     expect({ stage, detail, topic, path, issues, message }).toEqual({
-      stage: reference.left.stage,
-      detail: reference.left.detail,
-      topic: reference.left.topic,
-      path: reference.left.path,
-      issues: reference.left.issues,
-      message: reference.left.message,
+      stage: expected.left.stage,
+      detail: expected.left.detail,
+      topic: expected.left.topic,
+      path: expected.left.path,
+      issues: expected.left.issues,
+      message: expected.left.message,
     });
   }
 };
@@ -160,11 +173,24 @@ const setKey = (target: Record<string, unknown>, key: string, value: unknown): v
   else Object.defineProperty(target, key, { value, enumerable: true, writable: true, configurable: true });
 };
 
-const anyValue = fc.oneof(json, text, timeText, fc.constant(undefined), fc.integer(), fc.constant(null));
+const anyValue = fc.oneof(
+  json,
+  text,
+  timeText,
+  fc.constant(undefined),
+  fc.integer(),
+  fc.double({ noNaN: true, noDefaultInfinity: true }),
+  fc.constantFrom(null, true, 0.5, -1.5, 2 ** 53, 'user', 'assistant', '', '1h', []),
+);
 
-/** One change to an envelope: a key of it or of its payload replaced, added or removed. */
+/**
+ * One change to an envelope: a key of it, of its payload or of its first session replaced,
+ * added or removed. The key is one of the target's own (`ownKey` picks among them, so that a
+ * field added to a generator is mutated too) or one from the list.
+ */
 const mutation = fc.record({
   where: fc.constantFrom('envelope', 'payload', 'first session'),
+  ownKey: fc.option(fc.nat(), { nil: undefined }),
   key: fc.oneof(
     fc.constantFrom('instanceId', 'projectId', 'sessionId', 'topic', 'timestamp', 'payload', '__proto__', 'extra'),
     fc.constantFrom('id', 'title', 'updated_at', 'message_count', 'session_id', 'token', 'tokens_in', 'is_error', 'role', 'sessions', 'uptime'),
@@ -182,7 +208,7 @@ describe('decodeFrame fast path', () => {
 
   it('decodes frames with one thing changed as the codecs do (same event or same failure)', () => {
     fc.assert(
-      fc.property(envelope, mutation, fc.boolean(), (generated, { where, key, value }, sameTopic) => {
+      fc.property(envelope, mutation, fc.boolean(), (generated, { where, ownKey, key: listedKey, value }, sameTopic) => {
         // Change a copy: fast-check replays generated values while shrinking.
         const env = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
         const topic = env['topic'] as string;
@@ -191,9 +217,29 @@ describe('decodeFrame fast path', () => {
         const target =
           where === 'envelope' ? env : where === 'payload' ? payload : firstSession;
         if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
+          const keys = Object.keys(target);
+          const key = ownKey === undefined || keys.length === 0 ? listedKey : keys[ownKey % keys.length]!;
           setKey(target as Record<string, unknown>, key, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
         }
         expectSameDecoding(frameOf(sameTopic ? topic : 'llm.token', env));
+      }),
+      { numRuns: RUNS },
+    );
+  });
+
+  it('decodes payloads with one field changed as the codecs do', () => {
+    const topicOf = (env: Record<string, unknown>): string => env['topic'] as string;
+    fc.assert(
+      fc.property(envelope, fc.nat(), anyValue, fc.boolean(), (generated, pick, value, inSession) => {
+        const env = JSON.parse(JSON.stringify(generated)) as Record<string, unknown>;
+        const payload = env['payload'];
+        const firstSession = (payload as { sessions?: unknown[] } | null)?.sessions?.[0];
+        const target = inSession && firstSession !== undefined ? firstSession : payload;
+        if (target !== null && typeof target === 'object' && !Array.isArray(target)) {
+          const keys = Object.keys(target);
+          if (keys.length > 0) setKey(target as Record<string, unknown>, keys[pick % keys.length]!, value === undefined ? undefined : JSON.parse(JSON.stringify(value)));
+        }
+        expectSameDecoding(frameOf(topicOf(env), env));
       }),
       { numRuns: RUNS },
     );
@@ -237,5 +283,24 @@ describe('decodeFrame fast path', () => {
       extra: [1],
     });
     expect(update._tag === 'Right' && update.right.timestamp.toISOString()).toBe('2026-03-01T10:00:00.123Z');
+  });
+
+  it('has a check for every topic of the table, and a generator here for each', () => {
+    expect(Object.keys(PAYLOAD_CHECKS).sort()).toEqual([...TABLE_TOPICS].sort());
+    for (const topic of TABLE_TOPICS) expect(PAYLOADS[topic]).toBeDefined();
+  });
+
+  it('is what decodeFrame runs: valid frames never reach the codecs, and do with the fast path off', () => {
+    const frames = fc.sample(envelope, 400).map((env) => frameOf(env['topic'] as string, env));
+    const valid = frames.filter((frame) => reference.decode(frame)._tag === 'Right');
+    expect(valid.length).toBeGreaterThan(100); // about half: the generated times are often invalid
+    const before = { ...frameDecoder.stats };
+    for (const frame of valid) expect(decodeFrame(frame)._tag).toBe('Right');
+    expect(frameDecoder.stats.fastPath - before.fastPath).toBe(valid.length);
+    expect(frameDecoder.stats.codecs).toBe(before.codecs);
+    // The reference decoder, with the fast path off, sends each of them to the codecs.
+    const off = createFrameDecoder({ fastPath: false });
+    for (const frame of valid) off.decode(frame);
+    expect(off.stats).toEqual({ fastPath: 0, codecs: valid.length, failures: 0 });
   });
 });
