@@ -95,22 +95,22 @@ export {
   MethodTable,
   METHODS,
   isMethod,
+  decodeResponse,
+  type Method,
+  type ParamsOf,
+  type ResultOf,
+  type ReplyDecodeFailure,
+} from './codecs/rpc.js';
+export { Port, LockInfo, InstanceMode, RegistryEntry } from './codecs/discovery.js';
+export {
   RpcError,
   RpcDecodeError,
   RpcTimeoutError,
   RpcConnectionLostError,
   RpcAbortedError,
   RpcArgumentError,
-  buildRequest,
-  decodeResult,
-  decodeResponse,
-  type Method,
-  type ParamsOf,
-  type ResultOf,
-  type EncodedRequest,
-  type ReplyDecodeFailure,
-} from './codecs/rpc.js';
-export { Port, LockInfo, InstanceMode, RegistryEntry } from './codecs/discovery.js';
+} from './observables/rpc-errors.js';
+export { buildRequest, decodeResult, type EncodedRequest } from './observables/rpc-request.js';
 
 // Operators over decoded events, and the one signal type of an instance.
 export { ofTopic } from './operators/ofTopic.js';

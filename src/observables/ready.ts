@@ -1,5 +1,5 @@
 import { Observable, catchError, filter, forkJoin, map, of, take, tap, throwError, timeout } from 'rxjs';
-import { RpcError } from '../codecs/rpc.js';
+import { RpcError } from './rpc-errors.js';
 import type { InstanceSignal } from '../operators/signals.js';
 
 /** Which side of an instance did not answer in time. */

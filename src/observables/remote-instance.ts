@@ -21,7 +21,8 @@ import {
   throwError,
   type SchedulerLike,
 } from 'rxjs';
-import { RpcError, RpcErrorCode } from '../codecs/rpc.js';
+import { RpcErrorCode } from '../codecs/rpc.js';
+import { RpcError } from './rpc-errors.js';
 import type { EventOf, KnownTopic, PandoEvent } from '../codecs/topics.js';
 import { liveness, DEFAULT_HEARTBEAT_INTERVAL_MS, type LivenessStatus } from '../operators/liveness.js';
 import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';

@@ -1,16 +1,8 @@
 import { Observable, Subject, asyncScheduler, type SchedulerLike, type Subscriber, type Subscription } from 'rxjs';
 import { isLeft } from 'fp-ts/Either';
-import {
-  RpcAbortedError,
-  RpcConnectionLostError,
-  RpcTimeoutError,
-  buildRequest,
-  decodeResponse,
-  decodeResult,
-  type Method,
-  type ParamsOf,
-  type ResultOf,
-} from '../codecs/rpc.js';
+import { decodeResponse, type Method, type ParamsOf, type ResultOf } from '../codecs/rpc.js';
+import { RpcAbortedError, RpcConnectionLostError, RpcDecodeError, RpcTimeoutError } from './rpc-errors.js';
+import { buildRequest, decodeResult } from './rpc-request.js';
 import { InvalidEndpointError } from './endpoint.js';
 import { RequestQueue, type OutgoingRequest } from './request-queue.js';
 import type { RequestLink, RequestLinkSignal, Transport } from './transport.js';
@@ -106,6 +98,9 @@ export class RpcClient {
     'parse-error-reply': 0,
     'malformed-reply': 0,
   };
+  /** Ids are this client's prefix plus a counter: unique within the client, and very likely across. */
+  private readonly idPrefix = Math.floor(Math.random() * 0xffffffff).toString(36);
+  private idCounter = 0;
   private channel: Channel | undefined;
   private idleTimer: Subscription | undefined;
   private closed = false;
@@ -156,7 +151,7 @@ export class RpcClient {
         subscriber.error(new InvalidEndpointError(this.endpoint, this.endpointProblem));
         return undefined;
       }
-      const request = buildRequest(method, params);
+      const request = buildRequest(method, params, this.nextId());
       if (isLeft(request)) {
         subscriber.error(request.left);
         return undefined;
@@ -175,6 +170,10 @@ export class RpcClient {
         if (this.pending.get(id) === entry) this.abandon(id);
       };
     });
+  }
+
+  private nextId(): string {
+    return `${this.idPrefix}-${(++this.idCounter).toString(36)}`;
   }
 
   /** Fails every pending call at once with `RpcAbortedError` (the instance shut down). */
@@ -206,6 +205,17 @@ export class RpcClient {
     call.timer.unsubscribe();
     call.outgoing.cancel();
     this.remember(id, false);
+    if (this.pending.size === 0) this.scheduleIdleClose();
+    return call;
+  }
+
+  /** A pending call got its reply: it is no longer pending, and its id is remembered as answered. */
+  private answer(id: string): PendingCall | undefined {
+    const call = this.pending.get(id);
+    if (call === undefined) return undefined;
+    this.pending.delete(id);
+    call.timer.unsubscribe();
+    this.remember(id, true);
     if (this.pending.size === 0) this.scheduleIdleClose();
     return call;
   }
@@ -282,7 +292,11 @@ export class RpcClient {
   private onReply(frame: Uint8Array): void {
     const response = decodeResponse(frame);
     if (isLeft(response)) {
-      this.report('malformed-reply', response.left.detail);
+      const { id, detail } = response.left;
+      this.report('malformed-reply', detail, id);
+      // A malformed reply that still names its call fails that call now, not at its timeout.
+      const call = id === undefined ? undefined : this.answer(id);
+      call?.subscriber.error(new RpcDecodeError(call.method, [{ path: 'reply', message: detail }]));
       return;
     }
     const reply = response.right;
@@ -301,10 +315,7 @@ export class RpcClient {
       }
       return;
     }
-    this.pending.delete(reply.id);
-    call.timer.unsubscribe();
-    this.remember(reply.id, true);
-    if (this.pending.size === 0) this.scheduleIdleClose();
+    this.answer(reply.id);
     const result = decodeResult(call.method, reply);
     if (isLeft(result)) {
       call.subscriber.error(result.left);

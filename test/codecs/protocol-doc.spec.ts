@@ -2,7 +2,9 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { decodeFrame, encodeFrame } from '../../src/codecs/frame.js';
-import { RpcTimeoutError, buildRequest, decodeResponse, decodeResult } from '../../src/codecs/rpc.js';
+import { decodeResponse } from '../../src/codecs/rpc.js';
+import { RpcTimeoutError } from '../../src/observables/rpc-errors.js';
+import { buildRequest, decodeResult } from '../../src/observables/rpc-request.js';
 import { formatGoDuration } from '../../src/codecs/values.js';
 import type { PandoEvent } from '../../src/codecs/topics.js';
 
@@ -66,7 +68,7 @@ describe('docs/protocol.md', () => {
   });
 
   it('quotes the RPC error messages that the codecs produce', () => {
-    const argument = buildRequest('message.send', { session_id: 's', content: '' });
+    const argument = buildRequest('message.send', { session_id: 's', content: '' }, 'r1');
     expect(isLeft(argument) && doc.includes(`\`${argument.left.message}\``)).toBe(true);
     const rpc = decodeResult('session.get', { jsonrpc: '2.0', id: '1', error: { code: -32000, message: 'session.get: session not found' } });
     expect(isLeft(rpc) && doc.includes(`\`${rpc.left.message}\``)).toBe(true);

@@ -3,7 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom, toArray } from 'rxjs';
-import { RpcError } from '../../src/codecs/rpc';
+import { RpcError } from '../../src/observables/rpc-errors';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import type { RemoteInstance } from '../../src/observables/remote-instance';
 import { connect } from '../../src/observables/connect';

@@ -6,7 +6,7 @@ import { connect } from '../../src/observables/connect';
 import { InstanceUnreachableError } from '../../src/observables/ready';
 import { RemoteSession } from '../../src/observables/remote-session';
 import { encodeFrame } from '../../src/codecs/frame';
-import { RpcAbortedError, RpcError, RpcTimeoutError } from '../../src/codecs/rpc';
+import { RpcAbortedError, RpcError, RpcTimeoutError } from '../../src/observables/rpc-errors';
 import type { KnownEvent, PandoEvent } from '../../src/codecs/topics';
 import type { Session } from '../../src/codecs/payloads';
 import type { Mirror } from '../../src/operators/mirrorState';

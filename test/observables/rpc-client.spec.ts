@@ -4,15 +4,8 @@ import { FakeTransport, type FakeDealer } from '../../src/testing/fake-transport
 import { RpcClient, type RpcDiagnostic } from '../../src/observables/rpc-client';
 import { RemoteControl } from '../../src/observables/remote-control';
 import { InvalidEndpointError, checkEndpoint } from '../../src/observables/endpoint';
-import {
-  RpcAbortedError,
-  RpcArgumentError,
-  RpcDecodeError,
-  RpcError,
-  RpcTimeoutError,
-  RpcConnectionLostError,
-  MethodTable,
-} from '../../src/codecs/rpc';
+import { MethodTable } from '../../src/codecs/rpc';
+import { RpcAbortedError, RpcArgumentError, RpcDecodeError, RpcError, RpcTimeoutError, RpcConnectionLostError } from '../../src/observables/rpc-errors';
 
 const ENDPOINT = 'tcp://127.0.0.1:5552';
 
@@ -260,6 +253,20 @@ describe('RpcClient (virtual time, fake transport)', () => {
       }, 2);
     });
     expect(kinds).toEqual(['duplicate-reply', 'unknown-id']);
+  });
+
+  it('fails a call at once when its reply names it but is malformed (jsonrpc 1.0, a bad error object)', () => {
+    testScheduler.run(({ expectObservable }) => {
+      const rpc = client(100);
+      expectObservable(rpc.call('instance.ping', {})).toBe('2ms #', undefined, expect.any(RpcDecodeError));
+      expectObservable(rpc.call('session.list', {})).toBe('2ms #', undefined, expect.any(RpcDecodeError));
+      testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
+      testScheduler.schedule(() => {
+        const [ping, list] = sentRequests(transport.dealers[0]!);
+        transport.dealers[0]!.reply(JSON.stringify({ jsonrpc: '1.0', id: ping!.id, result: PONG }));
+        transport.dealers[0]!.reply(JSON.stringify({ jsonrpc: '2.0', id: list!.id, error: { code: 'x' } }));
+      }, 2);
+    });
   });
 
   it('turns an error reply into RpcError with code, message and method', () => {

@@ -1,6 +1,7 @@
 import { isLeft, isRight } from 'fp-ts/lib/Either.js';
 import { decodeFrame } from '../../src/codecs/frame.js';
-import { decodeResponse, decodeResult, MethodTable, RpcErrorCode, type Method } from '../../src/codecs/rpc.js';
+import { decodeResponse, MethodTable, RpcErrorCode, type Method } from '../../src/codecs/rpc.js';
+import { decodeResult } from '../../src/observables/rpc-request.js';
 import type { EventOf, PandoEvent } from '../../src/codecs/topics.js';
 import { parseGoDuration } from '../../src/codecs/values.js';
 import {
