@@ -1,25 +1,16 @@
-import { Observable, type SchedulerLike, type Subscription } from 'rxjs';
-import type { PandoEvent } from '../codecs/topics.js';
-import { applyMirrorEvent, createMirror, type Mirror, type MirrorSnapshot } from '../operators/mirrorState.js';
+import { map, type Observable, type SchedulerLike } from 'rxjs';
+import { liveMirror, type MirrorSyncError, type SyncRetryOptions } from '../operators/liveMirror.js';
+import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
+import type { InstanceSignal } from '../operators/signals.js';
 import type { HubSignal } from './frame-hub.js';
 
-/** How a failed snapshot is retried: exponential backoff between these bounds. */
-export interface SyncRetryOptions {
-  /** Delay before the first retry, in milliseconds (default 500). */
-  readonly initialDelayMs?: number;
-  /** The longest delay between retries, in milliseconds (default 30,000). */
-  readonly maxDelayMs?: number;
-}
+/**
+ * The old entry point of the live mirror, kept so that `RemoteInstance` builds until it pipes its
+ * signals through `liveMirror` (in `src/operators/liveMirror.ts`, where the logic now lives).
+ * This file then goes.
+ */
 
-/** A snapshot that failed; the mirror retries it by itself after `retryInMs`. */
-export interface MirrorSyncError {
-  /** How many attempts in a row have failed. */
-  readonly attempt: number;
-  /** Why the last one failed (an `RpcError`, `RpcTimeoutError`, …). */
-  readonly error: unknown;
-  /** When the next attempt starts, in milliseconds from now. */
-  readonly retryInMs: number;
-}
+export type { MirrorSyncError, SyncRetryOptions } from '../operators/liveMirror.js';
 
 /** What the mirror needs from its instance. */
 export interface MirrorSources {
@@ -35,85 +26,28 @@ export interface MirrorSources {
   readonly retry?: SyncRetryOptions;
 }
 
-const isSessionTopic = (topic: string): boolean => topic.startsWith('session.');
+/** A hub signal as the one signal type: `instance.shutdown` becomes a `shutdown` signal. */
+const toInstanceSignal = (signal: HubSignal): InstanceSignal => {
+  if (signal.kind !== 'event') return { kind: signal.kind };
+  const event = signal.event;
+  return event.topic === 'instance.shutdown'
+    ? ({ kind: 'shutdown', event } as InstanceSignal)
+    : { kind: 'event', event };
+};
 
 /**
- * The live mirror of an instance's sessions, after the ZeroMQ Guide's Clone pattern (without
- * sequence numbers): on each connection, take a snapshot while buffering the session events
- * that arrive meanwhile, apply them to the snapshot, then apply every live event.
+ * The live mirror of an instance's sessions: `liveMirror` over the hub's signals.
  *
- * - The first emission is a complete, synced mirror; then one emission per change.
- * - It takes a new snapshot by itself when the connection comes back, and when the instance
- *   restarted (`instance.shutdown`, then events again); also on each `resync$` emission.
- * - A failed snapshot is reported to `onSyncError` and retried with exponential backoff;
- *   meanwhile, the last mirror keeps following live events.
+ * @deprecated use `signals$.pipe(liveMirror({ snapshot, resync$, onSyncError, retry, scheduler }))`
  */
 export const mirrorStream = (sources: MirrorSources): Observable<Mirror> =>
-  new Observable<Mirror>((subscriber) => {
-    const initialDelay = sources.retry?.initialDelayMs ?? 500;
-    const maxDelay = sources.retry?.maxDelayMs ?? 30_000;
-    let current: Mirror | undefined;
-    /** Session events since the snapshot in flight was requested; `undefined` when none is. */
-    let buffered: PandoEvent[] | undefined;
-    let attempt = 0;
-    let pending: Subscription | undefined;
-    let instanceWentDown = false;
-
-    const emit = (mirror: Mirror): void => {
-      current = mirror;
-      subscriber.next(mirror);
-    };
-
-    const sync = (): void => {
-      pending?.unsubscribe();
-      buffered = [];
-      pending = sources.snapshot().subscribe({
-        next: (snapshot) => {
-          let mirror = createMirror(snapshot);
-          for (const event of buffered ?? []) mirror = applyMirrorEvent(mirror, event);
-          buffered = undefined;
-          attempt = 0;
-          emit(mirror);
-        },
-        error: (error: unknown) => {
-          attempt++;
-          const retryInMs = Math.min(maxDelay, initialDelay * 2 ** (attempt - 1));
-          sources.onSyncError({ attempt, error, retryInMs });
-          pending = sources.scheduler.schedule(sync, retryInMs);
-        },
-      });
-    };
-
-    const onEvent = (event: PandoEvent): void => {
-      if (event.topic === 'instance.shutdown') {
-        instanceWentDown = true;
-        return;
-      }
-      if (instanceWentDown) {
-        // The instance is back (it restarted): its sessions may have changed while it was away.
-        instanceWentDown = false;
-        sync();
-        if (!isSessionTopic(event.topic)) return;
-      }
-      if (!isSessionTopic(event.topic)) return;
-      buffered?.push(event);
-      if (current !== undefined) {
-        const next = applyMirrorEvent(current, event);
-        if (next !== current) emit(next);
-      }
-    };
-
-    const subscription = sources.signals.subscribe({
-      next: (signal) => {
-        if (signal.kind === 'event') onEvent(signal.event);
-        else if (signal.kind === 'connected') sync();
-      },
-      error: (error: unknown) => subscriber.error(error),
-      complete: () => subscriber.complete(),
-    });
-    subscription.add(sources.resync$.subscribe(() => sync()));
-    return () => {
-      subscription.unsubscribe();
-      pending?.unsubscribe();
-    };
-  });
+  sources.signals.pipe(
+    map(toInstanceSignal),
+    liveMirror({
+      snapshot: sources.snapshot,
+      resync$: sources.resync$,
+      onSyncError: sources.onSyncError,
+      scheduler: sources.scheduler,
+      ...(sources.retry === undefined ? {} : { retry: sources.retry }),
+    }),
+  );

@@ -38,6 +38,12 @@ export {
   type MirrorSource,
 } from './mirrorState.js';
 export {
+  liveMirror,
+  type LiveMirrorOptions,
+  type MirrorSyncError,
+  type SyncRetryOptions,
+} from './liveMirror.js';
+export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,
   liveness,
