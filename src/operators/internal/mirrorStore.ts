@@ -66,9 +66,9 @@ export interface Mirror {
 /** How many deleted sessions a Mirror remembers, so that their late copies stay out. */
 const TOMBSTONES = 256;
 
-/** Deleted sessions by id (the newest copy seen of each), oldest deletion first. */
-type Tombstones = ReadonlyMap<string, Session>;
-const NO_TOMBSTONES: Tombstones = new Map();
+/** Deleted sessions (the newest copy seen of each), oldest deletion first; frozen. */
+type Tombstones = readonly Session[];
+const NO_TOMBSTONES: Tombstones = Object.freeze([]);
 
 /** The header of a Mirror: what events never change but `activeSessionId`. */
 type Header = Omit<MirrorSnapshot, 'sessions'>;
@@ -149,22 +149,13 @@ export function createMirror(snapshot: MirrorSnapshot): Mirror {
   return build(snapshot, [...lastById(snapshot.sessions).values()], NO_TOMBSTONES);
 }
 
-/** `tombstones` plus `session`, the oldest forgotten beyond `TOMBSTONES`. */
-const buried = (tombstones: Tombstones, session: Session): Tombstones => {
-  const next = new Map(tombstones);
-  next.delete(session.id);
-  next.set(session.id, session);
-  if (next.size > TOMBSTONES) next.delete(next.keys().next().value!);
-  return next;
-};
-
 /** `tombstones` without `id`. */
-const unburied = (tombstones: Tombstones, id: string): Tombstones => {
-  if (!tombstones.has(id)) return tombstones;
-  const next = new Map(tombstones);
-  next.delete(id);
-  return next;
-};
+const unburied = (tombstones: Tombstones, id: string): Tombstones =>
+  tombstones.some((s) => s.id === id) ? Object.freeze(tombstones.filter((s) => s.id !== id)) : tombstones;
+
+/** `tombstones` plus `session`, the oldest forgotten beyond `TOMBSTONES`. */
+const buried = (tombstones: Tombstones, session: Session): Tombstones =>
+  Object.freeze([...unburied(tombstones, session.id), session].slice(-TOMBSTONES));
 
 /** `mirror` with `session` in place of `old` (either may be missing), and these header and tombstones. */
 const replace = (
@@ -197,7 +188,7 @@ const upsert = (mirror: SortedMirror, session: Session, activeSessionId: string 
   timeOf(session); // an `updated_at` that is no Date throws here
   const old = mirror.get(id);
   if (old === undefined) {
-    const grave = mirror.tombstones.get(id);
+    const grave = mirror.tombstones.find((s) => s.id === id);
     // A late copy of a deleted session: it stays deleted.
     if (grave !== undefined && !isOlderCopy(grave, session)) return mirror;
     return replace(mirror, undefined, session, activeSessionId, unburied(mirror.tombstones, id));
@@ -337,8 +328,9 @@ export function rebaseMirror(previous: Mirror, snapshot: MirrorSnapshot): Rebase
     source: snapshot.source,
     syncedAt: snapshot.syncedAt,
   };
-  let tombstones = before.tombstones;
-  for (const id of incoming.keys()) tombstones = unburied(tombstones, id);
+  const tombstones = before.tombstones.some((s) => incoming.has(s.id))
+    ? Object.freeze(before.tombstones.filter((s) => !incoming.has(s.id)))
+    : before.tombstones;
   const mirror = same
     ? new SortedMirror(header, before.sessions, before.index, tombstones)
     : build(header, next, tombstones);
