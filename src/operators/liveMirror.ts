@@ -1,21 +1,18 @@
 import {
   EMPTY,
   catchError,
+  Subject,
   concat,
-  connect,
   defer,
-  endWith,
   filter,
-  ignoreElements,
   map,
   merge,
   mergeMap,
   of,
-  pairwise,
   retry,
-  switchMap,
   take,
   takeUntil,
+  tap,
   timer,
   type MonoTypeOperatorFunction,
   type Observable,
@@ -76,6 +73,9 @@ type Step =
   | { readonly kind: 'snapshot'; readonly snapshot: MirrorSnapshot }
   | { readonly kind: 'event'; readonly event: PandoEvent }
   | { readonly kind: 'confirmed'; readonly expected: Session; readonly session: Session | undefined };
+
+/** A `resync$` emission, among the signals. */
+const RESYNC: unique symbol = Symbol('resync');
 
 /** Events that can change a Mirror: the session topics, and heartbeats (the active session). */
 const mirrors = (event: PandoEvent): boolean =>
@@ -198,33 +198,34 @@ export function liveMirror(options: LiveMirrorOptions): OperatorFunction<Instanc
         );
       });
 
-      return source.pipe(
-        connect((signals$) => {
-          // A shutdown, then an event without a new connection between them (that one resyncs).
-          const restarted$ = signals$.pipe(
-            filter((s) => s.kind === 'shutdown' || s.kind === 'event' || s.kind === 'connected'),
-            pairwise(),
-            filter(([before, after]) => before.kind === 'shutdown' && after.kind === 'event'),
-          );
-          const triggers$ = merge(
-            signals$.pipe(filter((s) => s.kind === 'connected')),
-            restarted$,
-            options.resync$ ?? EMPTY,
-          );
-          const snapshots$ = triggers$.pipe(switchMap(() => concat(attempt$.pipe(withBackoff), confirmations$)));
-          const events$ = signals$.pipe(
-            filter((s): s is Extract<InstanceSignal, { kind: 'event' }> => s.kind === 'event' && mirrors(s.event)),
-            map((s): Step => ({ kind: 'event', event: s.event })),
-          );
-          // The restart trigger is subscribed before the events: the event that shows the
-          // instance is back is buffered for the snapshot it starts.
-          return merge(snapshots$, events$).pipe(
-            map(reduce),
-            filter((mirror): mirror is Mirror => mirror !== undefined),
-            // The signals' end ends the mirror, whatever `resync$` and a snapshot in flight do.
-            takeUntil(signals$.pipe(ignoreElements(), endWith(true))),
-          );
-        }),
+      /** Each trigger ends the snapshot before it (in flight, or waiting for a retry). */
+      const triggers = new Subject<void>();
+      /** The signals' end ends the mirror, whatever `resync$` and a snapshot in flight do. */
+      const end = new Subject<void>();
+      /** The kind of the last `shutdown`, `event` or `connected` signal: a restart is a shutdown, then an event. */
+      let last: InstanceSignal['kind'] | undefined;
+
+      /** The steps that one signal (or a `resync$` emission, `RESYNC`) starts, in order. */
+      const stepsOf = (input: InstanceSignal | typeof RESYNC): Observable<Step> => {
+        const kind = input === RESYNC ? undefined : input.kind;
+        const restarted = kind === 'event' && last === 'shutdown';
+        if (kind === 'event' || kind === 'shutdown' || kind === 'connected') last = kind;
+        const steps: Observable<Step>[] = [];
+        if (input === RESYNC || kind === 'connected' || restarted) {
+          triggers.next();
+          steps.push(concat(attempt$.pipe(withBackoff), confirmations$).pipe(takeUntil(triggers)));
+        }
+        // After the trigger: the event that shows the instance is back is buffered for its snapshot.
+        if (input !== RESYNC && input.kind === 'event' && mirrors(input.event)) steps.push(of({ kind: 'event', event: input.event }));
+        return steps.length === 1 ? steps[0]! : merge(...steps);
+      };
+
+      const resyncs$ = (options.resync$ ?? EMPTY).pipe(map((): typeof RESYNC => RESYNC));
+      return merge(source.pipe(tap({ complete: () => end.next() })), resyncs$).pipe(
+        mergeMap(stepsOf),
+        map(reduce),
+        filter((mirror): mirror is Mirror => mirror !== undefined),
+        takeUntil(end),
       );
     });
 }

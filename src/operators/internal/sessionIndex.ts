@@ -56,7 +56,7 @@ export const lookupSession = (index: SessionIndex, id: string): Session | undefi
 
 /** A copy of `array` with `value` at `at`, frozen. */
 const replaced = <T>(array: readonly T[], at: number, value: T): readonly T[] => {
-  const copy = array.slice();
+  const copy = [...array]; // not `slice()`: slow on a frozen array (see mirrorStore.ts)
   copy[at] = value;
   return Object.freeze(copy);
 };
@@ -71,7 +71,7 @@ export const withSession = (index: SessionIndex, id: string, session: Session | 
   const slot = (h >>> BITS) & MASK;
   const leaf: Leaf = index[top] ?? EMPTY;
   const bucket = leaf[slot] ?? [];
-  const kept = bucket.filter((s) => s.id !== id);
+  const kept = [...bucket].filter((s) => s.id !== id);
   if (session !== undefined) kept.push(session);
   const nextBucket = kept.length === 0 ? undefined : Object.freeze(kept);
   return replaced(index, top, replaced(leaf, slot, nextBucket));
