@@ -43,6 +43,7 @@ export {
   type MirrorSyncError,
   type SyncRetryOptions,
 } from './liveMirror.js';
+export type { InstanceSignal } from './signals.js';
 export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,
