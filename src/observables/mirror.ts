@@ -1,5 +1,6 @@
 import { map, type Observable, type SchedulerLike } from 'rxjs';
 import { liveMirror, type MirrorSyncError, type SyncRetryOptions } from '../operators/liveMirror.js';
+import type { Session } from '../codecs/payloads.js';
 import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
 import type { InstanceSignal } from '../operators/signals.js';
 import type { HubSignal } from './frame-hub.js';
@@ -24,6 +25,8 @@ export interface MirrorSources {
   readonly onSyncError: (error: MirrorSyncError) => void;
   readonly scheduler: SchedulerLike;
   readonly retry?: SyncRetryOptions;
+  /** Whether a session a `session.list` resync lacks still exists (`session.get`): see `liveMirror`. */
+  readonly confirmSession?: (id: string) => Observable<Session | undefined>;
 }
 
 /** A hub signal as the one signal type: `instance.shutdown` becomes a `shutdown` signal. */
@@ -49,5 +52,6 @@ export const mirrorStream = (sources: MirrorSources): Observable<Mirror> =>
       onSyncError: sources.onSyncError,
       scheduler: sources.scheduler,
       ...(sources.retry === undefined ? {} : { retry: sources.retry }),
+      ...(sources.confirmSession === undefined ? {} : { confirmSession: sources.confirmSession }),
     }),
   );

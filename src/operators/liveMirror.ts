@@ -20,7 +20,7 @@ import {
   type SchedulerLike,
 } from 'rxjs';
 import type { PandoEvent, Session } from '../codecs/index.js';
-import { applyMirrorEvent, createMirror, rebaseMirror, removeSession } from './internal/mirrorStore.js';
+import { applyMirrorEvent, createMirror, rebaseMirror, removeSession, withSessionCopy } from './internal/mirrorStore.js';
 import type { Mirror, MirrorSnapshot } from './internal/mirrorStore.js';
 import type { InstanceSignal } from './signals.js';
 
@@ -164,7 +164,7 @@ export function liveMirror(options: LiveMirrorOptions): OperatorFunction<Instanc
             const next =
               session === undefined
                 ? removeSession(current, expected.id, expected)
-                : applyMirrorEvent(current, { ...sessionEvent, payload: session } as PandoEvent);
+                : withSessionCopy(current, session);
             return next === current ? undefined : (current = next);
           }
         }
@@ -229,6 +229,3 @@ export function liveMirror(options: LiveMirrorOptions): OperatorFunction<Instanc
       );
     });
 }
-
-/** The envelope for a session that `confirmSession` returned, applied as an update. */
-const sessionEvent = { topic: 'session.update', instanceId: '', projectId: '', timestamp: new Date(0) } as const;

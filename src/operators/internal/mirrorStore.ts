@@ -339,6 +339,12 @@ export function rebaseMirror(previous: Mirror, snapshot: MirrorSnapshot): Rebase
   return { mirror, carried };
 }
 
+/** `mirror` with this copy of a session (the instance's answer about it), by the rules of `session.update`. */
+export function withSessionCopy(mirror: Mirror, session: Session): Mirror {
+  const current = asSorted(mirror);
+  return upsert(current, session, current.activeSessionId);
+}
+
 /**
  * `mirror` without the session `id` if it still holds `expected` there (the instance said the
  * session is gone; a newer copy since proves it is not); else `mirror` itself.
