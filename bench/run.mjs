@@ -94,6 +94,8 @@ const formatNotes = (rows) =>
           return `- latency: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round)`;
         case 'rpc-concurrent':
           return `- rpc: bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
+        case 'mirror':
+          return `- mirror update: ${d.updates?.toLocaleString('en-US')} updates per round; update+read ns per round ${d.mirrorSpread} (median ${r.subject.text}); copy ${d.copySpread} (median ${r.baseline.text})`;
         case 'memory':
           return `- memory: ${d.received?.toLocaleString('en-US')}/${d.events?.toLocaleString('en-US')} events, ${d.mirrorEmissions?.toLocaleString('en-US')} mirrors (size ${d.mirrorSize}), ${d.eventsPerSecond?.toLocaleString('en-US')} ev/s; RSS ${d.rssBeforeMB} → ${d.rssAfterMB} MB`;
         case 'slow-consumer': {

@@ -129,6 +129,7 @@ export {
   type MirrorSnapshot,
   type MirrorSource,
 } from './operators/mirrorState.js';
+export { liveMirror, type LiveMirrorOptions, type MirrorSyncError, type SyncRetryOptions } from './operators/liveMirror.js';
 export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,
@@ -157,7 +158,6 @@ export {
   type RpcDiagnosticCounts,
 } from './observables/rpc-client.js';
 export { exactTopic, type DecodeFailure } from './observables/frame-hub.js';
-export type { MirrorSyncError, SyncRetryOptions } from './observables/mirror.js';
 export { InvalidEndpointError } from './observables/endpoint.js';
 export { InstanceUnreachableError, type UnansweredSide } from './observables/ready.js';
 export type { AskOptions } from './observables/ask.js';

@@ -28,7 +28,6 @@ export {
 export { RequestQueue, type OutgoingRequest, type RequestState, type RequestQueueOptions } from './request-queue.js';
 export { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
 export { eventSignals } from './event-signals.js';
-export { mirrorStream, type MirrorSyncError, type SyncRetryOptions, type MirrorSources } from './mirror.js';
 export { checkEndpoint, loopbackEndpoint, InvalidEndpointError } from './endpoint.js';
 export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions } from './transports/zeromq/zeromq-transport.js';
 export type {

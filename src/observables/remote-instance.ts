@@ -29,7 +29,7 @@ import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
 import type { Reply } from '../operators/reply.js';
 import { eventOf, type InstanceSignal } from '../operators/signals.js';
 import { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
-import { mirrorStream, type MirrorSyncError, type SyncRetryOptions } from './mirror.js';
+import { liveMirror, type MirrorSyncError, type SyncRetryOptions } from '../operators/liveMirror.js';
 import { ask, type AskOptions } from './ask.js';
 import { whenReady } from './ready.js';
 import { RemoteControl } from './remote-control.js';
@@ -69,6 +69,13 @@ export interface ConnectTuning {
 
 /** Options of a `RemoteInstance`: its addresses and how to watch it. */
 export type RemoteInstanceOptions = InstanceAddresses & ConnectTuning;
+
+/**
+ * Whether a `session.get` failure says the session does not exist: real Pando passes its
+ * storage error through (`-32000 session.get: sql: no rows in result set`).
+ */
+const isNoSuchSession = (error: unknown): boolean =>
+  error instanceof RpcError && error.code === RpcErrorCode.MethodFailed && /no rows in result set|not found/.test(error.rpcMessage);
 
 /** How often `lag$` samples, in milliseconds. */
 const LAG_SAMPLE_MS = 1000;
@@ -160,14 +167,19 @@ export class RemoteInstance extends RemoteControl {
       share(),
     );
 
-    this.mirror$ = mirrorStream({
-      signals: this.live(['session.', 'instance.']),
-      snapshot: () => this.snapshot(),
-      resync$: this.resync$,
-      onSyncError: (error) => this.syncErrors.next(error),
-      scheduler: this.scheduler,
-      ...(options.syncRetry === undefined ? {} : { retry: options.syncRetry }),
-    }).pipe(
+    this.mirror$ = this.live(['session.', 'instance.']).pipe(
+      liveMirror({
+        snapshot: () => this.snapshot(),
+        resync$: this.resync$,
+        onSyncError: (error) => this.syncErrors.next(error),
+        // A session that session.list omits is kept unless the instance says it is gone.
+        confirmSession: (id) =>
+          this.getSession(id).pipe(
+            catchError((error: unknown) => (isNoSuchSession(error) ? of(undefined) : throwError(() => error))),
+          ),
+        scheduler: this.scheduler,
+        ...(options.syncRetry === undefined ? {} : { retry: options.syncRetry }),
+      }),
       tap({
         subscribe: () => (this.mirrorRunning = true),
         next: (mirror) => (this.latestSyncedAt = mirror.syncedAt),

@@ -42,6 +42,12 @@ export {
   type MirrorSource,
 } from './mirrorState.js';
 export {
+  liveMirror,
+  type LiveMirrorOptions,
+  type MirrorSyncError,
+  type SyncRetryOptions,
+} from './liveMirror.js';
+export {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,
   liveness,
@@ -49,4 +55,4 @@ export {
   type LivenessSignal,
   type LivenessOptions,
 } from './liveness.js';
-export type { InstanceSignal } from './signals.js';
+export { eventOf, type InstanceSignal, type ConnectionSignal } from './signals.js';

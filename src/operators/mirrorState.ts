@@ -1,11 +1,11 @@
 import { defer, distinctUntilChanged, scan, startWith } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
 import type { PandoEvent } from '../codecs/index.js';
-import { applyMirrorEvent, createMirror } from './internal/mirror.js';
-import type { Mirror, MirrorSnapshot } from './internal/mirror.js';
+import { applyMirrorEvent, createMirror } from './internal/mirrorStore.js';
+import type { Mirror, MirrorSnapshot } from './internal/mirrorStore.js';
 
-export { applyMirrorEvent, createMirror } from './internal/mirror.js';
-export type { Mirror, MirrorSnapshot, MirrorSource } from './internal/mirror.js';
+export { applyMirrorEvent, createMirror } from './internal/mirrorStore.js';
+export type { Mirror, MirrorSnapshot, MirrorSource } from './internal/mirrorStore.js';
 
 /**
  * Keeps a live, immutable mirror of an instance's sessions: the snapshot's Mirror first, then
@@ -20,10 +20,11 @@ export type { Mirror, MirrorSnapshot, MirrorSource } from './internal/mirror.js'
  * a delete of an unknown id, another topic), for which nothing is emitted.
  * ```
  *
- * Each Mirror is a new frozen object; sessions that did not change keep their identity (cheap
- * `distinctUntilChanged`, Angular `OnPush`). One change costs O(1): the newest Mirror owns a
- * mutable map and older Mirrors keep the changes back to their own state (rerooting); `sessions`
- * is built only when read, kept sorted incrementally (O(n) copy, once per Mirror).
+ * Each Mirror is a new frozen, immutable object; sessions that did not change keep their
+ * identity (cheap `distinctUntilChanged`, Angular `OnPush`). One change costs one copy of the
+ * sorted `sessions` array (no sort). An older copy of a session never replaces a newer one
+ * (Pando publishes each save twice, the second copy sometimes late), and a heartbeat's
+ * `active_session_id` fills `activeSessionId`: see `applyMirrorEvent`.
  * The state lives in each subscription; errors and completion pass through.
  *
  * The event's `instanceId` is ignored (Pando's heartbeats make it unreliable): feed the events of

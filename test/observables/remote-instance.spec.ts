@@ -10,7 +10,7 @@ import { RpcAbortedError, RpcError, RpcTimeoutError } from '../../src/observable
 import type { KnownEvent, PandoEvent } from '../../src/codecs/topics';
 import type { Session } from '../../src/codecs/payloads';
 import type { Mirror } from '../../src/operators/mirrorState';
-import type { MirrorSyncError } from '../../src/observables/mirror';
+import type { MirrorSyncError } from '../../src/operators/liveMirror';
 
 const PUB = 'tcp://127.0.0.1:5551';
 const RPC = 'tcp://127.0.0.1:5552';
