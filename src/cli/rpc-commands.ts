@@ -3,16 +3,26 @@
  * the reply as it streams until the turn ends.
  */
 import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Observable, type Subscription } from 'rxjs';
-import { PingResult, connect, isKnownEvent, type OkResult, type PandoEvent, type RemoteInstance } from '../index.js';
+import {
+  InstanceNotConfirmedError,
+  PingResult,
+  confirmInstance,
+  connect,
+  isKnownEvent,
+  sessionIdOf,
+  type OkResult,
+  type PandoEvent,
+  type RemoteInstance,
+} from '../index.js';
 import { eventJson, humanDuration, messageJson, relativeAge } from './format.js';
 import type { CliContext, Output } from './output.js';
-import { sessionIdOf } from '../index.js';
 import {
   CliError,
   EXIT_OK,
   InterruptedError,
   aborted$,
   call,
+  explainRpcError,
   resolveSession,
   resolveTarget,
   usageError,
@@ -41,10 +51,27 @@ export const withInstance = async (
   }
   const pando = connect({ pubEndpoint: target.pubEndpoint, rpcEndpoint: target.rpcEndpoint, rpcTimeoutMs: options.timeout });
   try {
+    await confirm(pando, target, options.timeout, out);
     return await body(pando, target);
   } finally {
     out.spinner.stop();
     pando.close();
+  }
+};
+
+/**
+ * A lock file or a registry entry is a claim (anyone can write one): before anything it said
+ * is shown or acted on, the instance at its endpoints must answer `instance.ping` with the
+ * instance id it named (see docs/discovery.md).
+ */
+const confirm = async (pando: RemoteInstance, target: Target, timeoutMs: number, out: Output): Promise<void> => {
+  if (target.found === undefined || target.found.instanceId === undefined) return;
+  try {
+    await call(confirmInstance(target.found, () => pando.ping(), { timeoutMs }), target, timeoutMs, out.io);
+  } catch (error) {
+    if (!(error instanceof InstanceNotConfirmedError)) throw error;
+    if (error.reason === 'no-answer') throw await explainRpcError(error.cause, target, timeoutMs);
+    throw new CliError(`${error.message} (not trusted: nothing it said is used)`);
   }
 };
 

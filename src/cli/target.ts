@@ -20,6 +20,9 @@ import {
   type Session,
 } from '../index.js';
 import type { CliContext } from './output.js';
+import type { Target, TargetOptions } from './target-types.js';
+
+export type { Target, TargetOptions } from './target-types.js';
 import { unreachableMessage } from './unreachable.js';
 
 /** Exit codes: 0 ok, 1 failure (an RPC error, an unreachable instance), 2 usage error, 130 interrupted by Ctrl-C while waiting. */
@@ -49,32 +52,6 @@ export class InterruptedError extends CliError {
   }
 }
 
-/** The options every connecting command takes. */
-export interface TargetOptions {
-  readonly workdir?: string;
-  readonly pub?: string;
-  readonly rpc?: string;
-  readonly registry?: string;
-  readonly timeout: number;
-  readonly json?: boolean;
-}
-
-/** Where a command connects, and how that was decided. */
-export interface Target {
-  readonly pubEndpoint: string;
-  readonly rpcEndpoint: string;
-  /** `flags`: `--pub`/`--rpc`; else as `resolveEndpoints` found it. */
-  readonly via: 'flags' | 'lock' | 'registry' | 'ports';
-  readonly instanceId?: string;
-  /** One line on where the endpoints came from. */
-  readonly detail: string;
-  /** What discovery passed over first, and why. */
-  readonly tried: readonly string[];
-  /** The directory whose instance this is (the current one with `--pub`/`--rpc`). */
-  readonly workdir: string;
-  /** The registry of running instances. */
-  readonly registryDir: string;
-}
 
 /** The registry directory: `--registry`, else `$PANDO_REGISTRY_DIR` (if not empty), else `/tmp/pando-instances`. */
 export const registryDirFor = (io: Pick<CliContext, 'cwd' | 'env'>, explicit?: string): string => {
@@ -115,6 +92,7 @@ export const resolveTarget = async (options: TargetOptions, io: CliContext): Pro
     ...(found.instanceId === undefined ? {} : { instanceId: found.instanceId }),
     detail: found.via === 'ports' ? `the deterministic ports of ${found.workdir}` : found.detail,
     tried: found.tried,
+    found,
   };
 };
 

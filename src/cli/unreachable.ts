@@ -9,7 +9,7 @@
  */
 import * as net from 'node:net';
 import { listInstances } from '../index.js';
-import type { Target } from './target.js';
+import type { Target } from './target-types.js';
 
 /** What a plain connect found: something listens, nothing does, or no verdict (not tcp/ipc, or too slow). */
 export type ProbeResult = 'open' | 'refused' | 'unknown';

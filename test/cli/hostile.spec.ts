@@ -206,9 +206,10 @@ describe('nothing raw reaches the terminal', () => {
       join(workdir, '.pando', 'ipc.lock'),
       JSON.stringify({ instance_id: `lock${EVIL}`, pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z' }),
     );
+    // The lock names another id than the instance answers with: refused, and the claim is shown neutralised.
     const pinged = await runInert(['ping', '--workdir', workdir]);
-    expect(pinged.code).toBe(0);
-    expect(pinged.out).toContain('lock␛]0;pwned␇');
+    expect(pinged.code).toBe(1);
+    expect(pinged.err).toContain('instance lock␛]0;pwned␇');
     const [pub, rpc] = [await freePort(), await freePort()];
     const refused = await runInert(['ping', '--pub', String(pub), '--rpc', String(rpc)]);
     expect(refused.code).toBe(1);

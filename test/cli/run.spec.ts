@@ -1,3 +1,4 @@
+import { mkdirSync } from 'node:fs';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer, type AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -308,6 +309,32 @@ describe('an instance that is not there', () => {
     expect(stderr).toMatch(
       new RegExp(`^pando-rx: no Pando instance at RPC tcp://127\\.0\\.0\\.1:\\d+: connection refused \\(deterministic ports of ${workdir}; no lock file or registry entry\\); instances are running in: ${elsewhere} \\(use --workdir\\), or try pando-rx simulate\\n$`),
     );
+  });
+
+  it('trusts a lock file only once the instance confirms it: another instance at its ports is refused', async () => {
+    const fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+    try {
+      const workdir = tempDir();
+      const port = (endpoint: string): number => Number(endpoint.slice(endpoint.lastIndexOf(':') + 1));
+      mkdirSync(join(workdir, '.pando'));
+      const lock = (id: string): void =>
+        writeFileSync(
+          join(workdir, '.pando', 'ipc.lock'),
+          JSON.stringify({ instance_id: id, pid: process.pid, pub_port: port(fake.pubEndpoint), rpc_port: port(fake.rpcEndpoint), started_at: '2026-03-01T10:00:00Z' }),
+        );
+      lock('impostor');
+      const refused = await runHere(['ping', '--workdir', workdir]);
+      expect(refused.code).toBe(1);
+      expect(refused.stdout).toBe('');
+      expect(refused.stderr).toContain(`answered as instance "${fake.instanceId}", not "impostor"`);
+      expect(refused.stderr).toContain('not trusted');
+      lock(fake.instanceId);
+      const confirmed = await runHere(['ping', '--workdir', workdir]);
+      expect(confirmed.code).toBe(0);
+      expect(confirmed.stdout).toContain(fake.instanceId);
+    } finally {
+      await fake.stop({ silent: true });
+    }
   });
 
   it('a wrong --pub: the RPC endpoint answers, so the line blames the PUB endpoint only', async () => {
