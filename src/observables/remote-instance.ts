@@ -7,25 +7,20 @@ import {
   catchError,
   defer,
   filter,
-  forkJoin,
   interval,
   map,
   merge,
-  of,
   share,
   shareReplay,
   switchMap,
   take,
   takeUntil,
   tap,
-  throwError,
   type SchedulerLike,
 } from 'rxjs';
-import { RpcErrorCode } from '../codecs/rpc.js';
-import { RpcError } from './rpc-errors.js';
 import type { EventOf, KnownTopic, PandoEvent } from '../codecs/topics.js';
 import { liveness, DEFAULT_HEARTBEAT_INTERVAL_MS, type LivenessStatus } from '../operators/liveness.js';
-import type { Mirror, MirrorSnapshot } from '../operators/mirrorState.js';
+import type { Mirror } from '../operators/mirrorState.js';
 import type { Reply } from '../operators/reply.js';
 import { eventOf, type InstanceSignal } from '../operators/signals.js';
 import { FrameHub, exactTopic, type DecodeFailure } from './frame-hub.js';
@@ -33,6 +28,7 @@ import { liveMirror, type MirrorSyncError, type SyncRetryOptions } from '../oper
 import { ask, type AskOptions } from './ask.js';
 import { whenReady } from './ready.js';
 import { RemoteControl } from './remote-control.js';
+import { confirmSession, takeSnapshot } from './snapshot.js';
 import type { Transport } from './transport.js';
 
 /** Where the instance is, as addresses its transport understands. */
@@ -69,13 +65,6 @@ export interface ConnectTuning {
 
 /** Options of a `RemoteInstance`: its addresses and how to watch it. */
 export type RemoteInstanceOptions = InstanceAddresses & ConnectTuning;
-
-/**
- * Whether a `session.get` failure says the session does not exist: real Pando passes its
- * storage error through (`-32000 session.get: sql: no rows in result set`).
- */
-const isNoSuchSession = (error: unknown): boolean =>
-  error instanceof RpcError && error.code === RpcErrorCode.MethodFailed && /no rows in result set|not found/.test(error.rpcMessage);
 
 /** How often `lag$` samples, in milliseconds. */
 const LAG_SAMPLE_MS = 1000;
@@ -169,14 +158,11 @@ export class RemoteInstance extends RemoteControl {
 
     this.mirror$ = this.live(['session.', 'instance.']).pipe(
       liveMirror({
-        snapshot: () => this.snapshot(),
+        snapshot: () => takeSnapshot(this, this.scheduler),
         resync$: this.resync$,
         onSyncError: (error) => this.syncErrors.next(error),
         // A session that session.list omits is kept unless the instance says it is gone.
-        confirmSession: (id) =>
-          this.getSession(id).pipe(
-            catchError((error: unknown) => (isNoSuchSession(error) ? of(undefined) : throwError(() => error))),
-          ),
+        confirmSession: (id) => confirmSession(this, id),
         scheduler: this.scheduler,
         ...(options.syncRetry === undefined ? {} : { retry: options.syncRetry }),
       }),
@@ -341,26 +327,5 @@ export class RemoteInstance extends RemoteControl {
     return this.hub.signals(prefixes).pipe(takeUntil(this.closed$));
   }
 
-  /** One snapshot: `state.sync`, or `session.list` where the instance answers -32601. */
-  private snapshot(): Observable<MirrorSnapshot> {
-    const now = (): Date => new Date(this.scheduler.now());
-    return this.stateSync().pipe(
-      map(
-        (result): MirrorSnapshot => ({
-          instanceId: result.instance_id,
-          sessions: result.sessions,
-          ...(result.active_session_id === undefined ? {} : { activeSessionId: result.active_session_id }),
-          source: 'state.sync',
-          syncedAt: now(),
-        }),
-      ),
-      catchError((error: unknown) =>
-        error instanceof RpcError && error.code === RpcErrorCode.MethodNotFound
-          ? forkJoin([this.listSessions(), this.ping().pipe(map((pong) => pong.instance_id), catchError(() => of('')))]).pipe(
-              map(([sessions, instanceId]): MirrorSnapshot => ({ instanceId, sessions, source: 'session.list', syncedAt: now() })),
-            )
-          : throwError(() => error),
-      ),
-    );
-  }
+
 }

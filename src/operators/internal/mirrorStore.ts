@@ -9,6 +9,8 @@ import { compareSessions, deepEqual, isOlderCopy, lastById, lowerBound, position
  * and the ids deleted lately; an event makes a new Mirror with one copy of the array (a binary
  * search out, a binary search in: no sort) and a new index path. Nothing is shared that anyone
  * writes to: an old Mirror answers as it did, and reading it changes nothing.
+ * (One job, a little over 350 lines: the Mirror value and the rules each event and snapshot
+ * follow, kept together so that every rule is read beside the value it changes.)
  *
  * What real Pando does, and what the Mirror does about it (see docs/live-streams.md):
  * - every save publishes `session.update` twice, and the second copy can come late: a copy
