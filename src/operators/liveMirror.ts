@@ -19,7 +19,8 @@ import {
   type OperatorFunction,
   type SchedulerLike,
 } from 'rxjs';
-import type { PandoEvent, Session } from '../codecs/index.js';
+import type { Session } from '../codecs/payloads.js';
+import type { PandoEvent } from '../codecs/topics.js';
 import { applyMirrorEvent, createMirror, rebaseMirror, removeSession, withSessionCopy } from './internal/mirrorStore.js';
 import type { Mirror, MirrorSnapshot } from './internal/mirrorStore.js';
 import type { InstanceSignal } from './signals.js';

@@ -1,6 +1,6 @@
 import { defer, distinctUntilChanged, scan, startWith } from 'rxjs';
 import type { OperatorFunction } from 'rxjs';
-import type { PandoEvent } from '../codecs/index.js';
+import type { PandoEvent } from '../codecs/topics.js';
 import { applyMirrorEvent, createMirror } from './internal/mirrorStore.js';
 import type { Mirror, MirrorSnapshot } from './internal/mirrorStore.js';
 

@@ -1,6 +1,7 @@
 import { EMPTY, NEVER, Observable, Subject, map, mergeMap, of, take, throwError } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { PandoEvent, Session, ShutdownEvent } from '../../src/codecs';
+import type { Session } from '../../src/codecs/payloads';
+import type { PandoEvent, ShutdownEvent } from '../../src/codecs/topics';
 import { liveMirror, type LiveMirrorOptions, type MirrorSyncError } from '../../src/operators/liveMirror';
 import type { Mirror, MirrorSnapshot } from '../../src/operators/mirrorState';
 import type { InstanceSignal } from '../../src/operators/signals';

@@ -2,7 +2,7 @@ import * as fc from 'fast-check';
 import { Subject, VirtualTimeScheduler, take } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import type { PandoEvent, ShutdownEvent } from '../../src/codecs';
+import type { PandoEvent, ShutdownEvent } from '../../src/codecs/topics';
 import {
   DEFAULT_HEARTBEAT_INTERVAL_MS,
   defaultLivenessTimeoutMs,

@@ -3,7 +3,8 @@ import { from, map } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
-import type { PandoEvent, Session } from '../../src/codecs';
+import type { Session } from '../../src/codecs/payloads';
+import type { PandoEvent } from '../../src/codecs/topics';
 import { applyMirrorEvent, createMirror, mirrorState } from '../../src/operators/mirrorState';
 import type { Mirror, MirrorSnapshot } from '../../src/operators/mirrorState';
 

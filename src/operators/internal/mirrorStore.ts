@@ -1,5 +1,5 @@
-import { isKnownEvent } from '../../codecs/index.js';
-import type { PandoEvent, Session } from '../../codecs/index.js';
+import type { Session } from '../../codecs/payloads.js';
+import { isKnownEvent, type PandoEvent } from '../../codecs/topics.js';
 import { indexSessions, lookupSession, withSession, type SessionIndex } from './sessionIndex.js';
 import { compareSessions, deepEqual, isOlderCopy, lastById, lowerBound, positionOf, timeOf } from './sessionOrder.js';
 

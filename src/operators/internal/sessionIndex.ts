@@ -1,4 +1,4 @@
-import type { Session } from '../../codecs/index.js';
+import type { Session } from '../../codecs/payloads.js';
 
 /**
  * An immutable id → session index for the Mirror: a two-level hash table whose every change

@@ -1,4 +1,4 @@
-import type { Session } from '../../codecs/index.js';
+import type { Session } from '../../codecs/payloads.js';
 
 /**
  * How the Mirror orders sessions (`sessions`: newest `updated_at` first, ties by id), which of
