@@ -269,6 +269,23 @@ describe('RpcClient (virtual time, fake transport)', () => {
     });
   });
 
+  it('remembers the last 1024 settled ids only: an older late reply is a stranger\'s (the memory is bounded)', () => {
+    const kinds: Array<[string, string | undefined]> = [];
+    testScheduler.run(() => {
+      const rpc = client(100);
+      rpc.diagnostics$.subscribe((d) => kinds.push([d.kind, d.id]));
+      const subscriptions = Array.from({ length: 1025 }, () => rpc.call('instance.ping', {}).subscribe());
+      testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
+      testScheduler.schedule(() => subscriptions.forEach((s) => s.unsubscribe()), 2); // all abandoned, in order
+      testScheduler.schedule(() => {
+        const requests = sentRequests(transport.dealers[0]!);
+        transport.dealers[0]!.reply(result(requests[0]!.id, PONG)); // the oldest: forgotten
+        transport.dealers[0]!.reply(result(requests[1024]!.id, PONG)); // the newest: remembered
+      }, 3);
+    });
+    expect(kinds.map(([kind]) => kind)).toEqual(['unknown-id', 'late-reply']);
+  });
+
   it('turns an error reply into RpcError with code, message and method', () => {
     testScheduler.run(({ expectObservable }) => {
       const rpc = client(100);
