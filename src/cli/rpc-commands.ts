@@ -2,17 +2,18 @@
  * The one-shot commands: `ping`, `activate`, `interrupt`, `messages`, and `send`, which prints
  * the reply as it streams until the turn ends.
  */
-import { Subject, filter, firstValueFrom, map, merge, race, startWith, switchMap, takeUntil, timer, type Observable, type Subscription } from 'rxjs';
+import { filter, lastValueFrom, switchMap, takeUntil, tap, throwError, type Observable } from 'rxjs';
 import {
   InstanceNotConfirmedError,
+  InstanceUnreachableError,
+  ReplyTimeoutError,
   PingResult,
   confirmInstance,
   connect,
-  isKnownEvent,
   sessionIdOf,
   type OkResult,
-  type PandoEvent,
   type RemoteInstance,
+  type Reply,
 } from '../index.js';
 import { eventJson, humanDuration, messageJson, relativeAge } from './format.js';
 import type { CliContext, Output } from './output.js';
@@ -163,18 +164,13 @@ export interface SendOptions extends TargetOptions {
   readonly idleTimeout: number;
 }
 
+/** The topics `send --json` prints: the reply's, and what the instance says about the message. */
 const SEND_TOPICS = ['llm.start', 'llm.token', 'llm.end', 'tool.start', 'tool.end', 'message.append', 'session.update'] as const;
 
-type SendSignal =
-  | { readonly kind: 'event'; readonly event: PandoEvent }
-  | { readonly kind: 'down' }
-  | { readonly kind: 'idle' }
-  | { readonly kind: 'aborted' };
-
 /**
- * `send <session> <text…>`: sends a message and prints the reply as it streams (tool calls
- * on their own lines), until the turn's `llm.end`. With `--json`, every event of the session
- * until then, one per line.
+ * `send <session> <text…>`: sends a message and prints the reply as it streams (tool calls on
+ * their own lines, with durations), until the turn ends: `pando.ask()`, printed. With `--json`,
+ * every event of the session until then, one per line.
  */
 export const send = (options: SendOptions, out: Output, given: string, words: readonly string[]): Promise<number> => {
   const content = words.join(' ');
@@ -184,105 +180,71 @@ export const send = (options: SendOptions, out: Output, given: string, words: re
   const json = options.json === true;
   return withInstance(options, out, async (pando, target) => {
     const session = await resolveSession(pando, given, target, options.timeout, io);
-
-    // Subscribe before sending, and wait until the instance is alive (its ping answered, so
-    // the subscription has reached it): the reply's first tokens are not missed.
-    const events = new Subject<PandoEvent>();
-    const status = new Subject<string>();
-    const stop$ = new Subject<void>();
-    const subscriptions: Subscription[] = [
-      pando.on(...SEND_TOPICS).pipe(filter((event) => sessionIdOf(event) === session.id)).subscribe(events),
-      pando.status$.subscribe(status),
-    ];
-    try {
-      const alive = await firstValueFrom(
-        race(
-          status.pipe(filter((s) => s === 'alive'), map(() => 'alive' as const)),
-          timer(options.timeout).pipe(map(() => 'timeout' as const)),
-          aborted$(io.signal).pipe(map(() => 'aborted' as const)),
-        ),
-      );
-      if (alive === 'timeout') throw new CliError(await unreachableMessage(target, { kind: 'timeout', timeoutMs: options.timeout }));
-      if (alive === 'aborted') throw new InterruptedError();
-
-      let column = 0; // where the reply's current line is, to start tool lines on a new one
-      let tokensOut = 0;
-      let printed = false; // once output began, the spinner must not come back over it
-      const toolStarts = new Map<string, Date>();
-      const write = (text: Text): void => {
-        out.write(text);
-        const plain = plainText(text, 'block');
-        const newline = plain.lastIndexOf('\n');
-        column = newline < 0 ? column + plain.length : plain.length - newline - 1;
-      };
-      const endLine = (): void => {
-        if (column > 0) write('\n');
-      };
-      /** Prints one event of the session; true at the turn's end. */
-      const print = (event: PandoEvent): boolean => {
-        if (!isKnownEvent(event)) return false;
-        printed = true;
-        if (json) out.json(eventJson(event));
-        switch (event.topic) {
-          case 'llm.token':
-            tokensOut++;
-            if (!json) write(event.payload.token);
-            return false;
-          case 'tool.start':
-            toolStarts.set(event.payload.call_id, event.timestamp);
-            return false;
-          case 'tool.end': {
-            if (json) return false;
-            const started = toolStarts.get(event.payload.call_id);
-            const mark = event.payload.is_error ? styles.red('✗') : styles.green('✓');
-            const duration = started === undefined ? '' : [' ', styles.dim(humanDuration(event.timestamp.getTime() - started.getTime()))];
-            endLine();
-            write(['  ', mark, ' ', event.payload.tool_name, duration, '\n']);
-            return false;
-          }
-          case 'llm.end':
-            endLine();
-            return true;
-          default:
-            return false;
-        }
-      };
-
-      const signals$ = merge(
-        events.pipe(map((event): SendSignal => ({ kind: 'event', event }))),
-        status.pipe(filter((s) => s === 'down'), map((): SendSignal => ({ kind: 'down' }))),
-        aborted$(io.signal).pipe(map((): SendSignal => ({ kind: 'aborted' }))),
-        // Silence: restarted by every event of the session.
-        events.pipe(startWith(undefined), switchMap(() => timer(options.idleTimeout)), map((): SendSignal => ({ kind: 'idle' }))),
-      );
-      const ended = firstValueFrom(
-        signals$.pipe(
-          filter((signal) => signal.kind !== 'event' || print(signal.event)),
-          takeUntil(stop$), // when sending fails: drop the timers
-        ),
-      );
-      ended.catch(() => undefined); // awaited below, unless sending failed
-      await call(pando.sendMessage(session.id, content), target, options.timeout, io);
-      if (!printed) out.spinner.start('waiting for the reply…');
-      const end = await ended;
-      switch (end.kind) {
-        case 'aborted':
-          endLine();
-          out.note(styles.dim(['stopped waiting; the turn goes on (pando-rx interrupt ', session.id, ' cancels it)']));
-          throw new InterruptedError();
-        case 'down':
-          endLine();
-          throw new CliError(`the instance went down before the turn ended (${target.rpcEndpoint})`);
-        case 'idle':
-          endLine();
-          throw new CliError(`no llm.end after ${humanDuration(options.idleTimeout)} of silence from session ${session.id}: the turn was interrupted, or the instance is stuck`);
-        case 'event':
-          if (!json && (io.stderrIsTTY ?? io.isTTY)) out.note(styles.dim(`(turn done: ${tokensOut} token${tokensOut === 1 ? '' : 's'} streamed)`));
-          return EXIT_OK;
+    let column = 0; // where the reply's current line is, to start tool lines on a new one
+    let shown = 0; // how much of the reply's text is printed
+    const toolsShown = new Set<string>();
+    const write = (text: Text): void => {
+      out.write(text);
+      const plain = plainText(text, 'block');
+      const newline = plain.lastIndexOf('\n');
+      column = newline < 0 ? column + plain.length : plain.length - newline - 1;
+    };
+    const endLine = (): void => {
+      if (column > 0) write('\n');
+    };
+    const print = (reply: Reply): void => {
+      out.spinner.stop();
+      if (json) return;
+      write(reply.text.slice(shown));
+      shown = reply.text.length;
+      for (const tool of reply.toolCalls) {
+        if (tool.status === 'unfinished' || toolsShown.has(tool.callId)) continue;
+        toolsShown.add(tool.callId);
+        const mark = tool.isError ? styles.red('✗') : styles.green('✓');
+        const duration = tool.durationMs === undefined ? '' : [' ', styles.dim(humanDuration(tool.durationMs))];
+        endLine();
+        write(['  ', mark, ' ', tool.toolName, duration, '\n']);
       }
+    };
+
+    // --json: every event of the session, from before the message is sent until the turn ends.
+    const events = json
+      ? pando.on(...SEND_TOPICS).pipe(filter((event) => sessionIdOf(event) === session.id)).subscribe((event) => out.json(eventJson(event)))
+      : undefined;
+    try {
+      out.spinner.start('waiting for the reply…');
+      const reply$ = pando.ask(session.id, content, {
+        readyTimeoutMs: options.timeout,
+        sendTimeoutMs: options.timeout,
+        firstEventTimeoutMs: options.idleTimeout,
+        idleTimeoutMs: options.idleTimeout,
+      });
+      const down$ = pando.status$.pipe(
+        filter((status) => status === 'down'),
+        switchMap(() => throwError(() => new CliError(`the instance went down before the turn ended (${target.rpcEndpoint})`))),
+      );
+      let last: Reply | undefined;
+      try {
+        // takeUntil forwards down$'s error: the instance going down ends the wait with it.
+        last = await lastValueFrom(reply$.pipe(tap(print), takeUntil(down$), takeUntil(aborted$(io.signal))), { defaultValue: undefined });
+      } catch (error) {
+        endLine();
+        if (error instanceof InstanceUnreachableError) throw new CliError(await unreachableMessage(target, { kind: 'timeout', timeoutMs: options.timeout }));
+        if (error instanceof ReplyTimeoutError) throw new CliError(`no reply from session ${session.id} within ${humanDuration(options.idleTimeout)}`);
+        throw await explainRpcError(error, target, options.timeout);
+      }
+      endLine();
+      if (last === undefined) {
+        out.note(styles.dim(['stopped waiting; the turn goes on (pando-rx interrupt ', session.id, ' cancels it)']));
+        throw new InterruptedError();
+      }
+      if (last.status === 'interrupted') {
+        throw new CliError(`no llm.end after ${humanDuration(options.idleTimeout)} of silence from session ${session.id}: the turn was interrupted, or the instance is stuck`);
+      }
+      if (!json && (io.stderrIsTTY ?? io.isTTY)) out.note(styles.dim(`(turn done: ${last.text.length} characters, ${last.toolCalls.length} tool call${last.toolCalls.length === 1 ? '' : 's'})`));
+      return EXIT_OK;
     } finally {
-      stop$.next();
-      for (const subscription of subscriptions) subscription.unsubscribe();
+      events?.unsubscribe();
     }
   }, true);
 };
