@@ -4,7 +4,7 @@
 // rule; received/sent is reported because PUB drops what a slow subscriber cannot take.
 // Each round also measures the CPU time of the JS thread per event received (the publisher is
 // faster than either side, so the rates are bounded by the subscriber's own cost).
-import { alternate, count, figure, loadLibrary, loadZeromq, median, nowNs, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
+import { count, figure, loadLibrary, loadZeromq, median, nowNs, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
@@ -84,8 +84,19 @@ export const run = async (scale) => {
     };
 
     const bare = bareLoop(false);
-    const samples = await alternate({ rounds: scale.rounds, baseline: bare, subject });
-    const decoding = await alternate({ rounds: scale.rounds, baseline: bare, subject: bareLoop(true) });
+    // The three sides in every round, the order rotating, so that each ratio pairs rounds run
+    // side by side (drift on a noisy machine hits all three alike).
+    const sides = [bare, subject, bareLoop(true)];
+    for (const side of sides) await side(true); // warm-up
+    const runs = [[], [], []];
+    for (let round = 0; round < scale.rounds; round++) {
+      for (let k = 0; k < sides.length; k++) {
+        const i = (round + k) % sides.length;
+        runs[i].push(await sides[i](false));
+      }
+    }
+    const samples = { baseline: runs[0], subject: runs[1] };
+    const decoding = { subject: runs[2] };
     const rates = (list) => list.map((s) => s.rate);
     const cpus = (list) => list.map((s) => s.cpu);
     const bareRate = median(rates(samples.baseline));
