@@ -5,14 +5,20 @@
 //   JSON.parse the reply, check its id and result);
 // - concurrent: 64 calls in flight through one RemoteControl, versus its sequential figure.
 //   A bare DEALER with 64 in flight is measured too, for reference.
+// Every side also records each call's round trip (p50, p99) and the CPU time of the JS thread
+// per call, which does not depend on how fast the ROUTER answers.
 import { createRequire } from 'node:module';
-import { count, figure, loadLibrary, loadZeromq, median, nowNs, row } from './lib/common.mjs';
+import { count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 
 const require = createRequire(import.meta.url);
 
 export const id = 'rpc';
-export const SEQUENTIAL_BAR = 0.8;
+export const SEQUENTIAL_BAR = 0.9;
+/** JS-thread CPU per call, RemoteControl against the bare DEALER (sequential): at most. */
+export const CPU_BAR = 1.3;
+/** p99 of a call's round trip, RemoteControl against bare, sequential and in flight: at most. */
+export const P99_BAR = 1.5;
 export const CONCURRENT_BAR = 4;
 export const IN_FLIGHT = 64;
 
@@ -53,19 +59,26 @@ const bareClient = (zmq, endpoint) => {
   };
 };
 
-/** `calls` calls of `ping`, `inFlight` at a time; calls/s. */
+/** `calls` calls of `ping`, `inFlight` at a time: calls/s, p50 and p99 round trip (µs), JS-thread CPU ns per call. */
 const drive = async (ping, calls, inFlight) => {
   let started = 0;
+  const times = new Float64Array(calls);
+  let done = 0;
+  const cpu0 = threadCpuNs();
   const t0 = nowNs();
   await Promise.all(
     Array.from({ length: inFlight }, async () => {
       while (started < calls) {
         started++;
+        const c0 = nowNs();
         await ping();
+        times[done++] = nowNs() - c0;
       }
     }),
   );
-  return (calls * 1e9) / (nowNs() - t0);
+  const elapsed = nowNs() - t0;
+  const cpu = (threadCpuNs() - cpu0) / calls;
+  return { rate: (calls * 1e9) / elapsed, p50: percentile(times, 50) / 1e3, p99: percentile(times, 99) / 1e3, cpu };
 };
 
 export const run = async (scale) => {
@@ -79,32 +92,32 @@ export const run = async (scale) => {
       bareSequential: async () => {
         const client = bareClient(zmq, instance.rpc);
         await client.ping(); // connected
-        const rate = await drive(client.ping, calls, 1);
+        const result = await drive(client.ping, calls, 1);
         client.close();
-        return rate;
+        return result;
       },
       bareConcurrent: async () => {
         const client = bareClient(zmq, instance.rpc);
         await client.ping();
-        const rate = await drive(client.ping, calls, IN_FLIGHT);
+        const result = await drive(client.ping, calls, IN_FLIGHT);
         client.close();
-        return rate;
+        return result;
       },
       sequential: async () => {
         const control = lib.connectControl(instance.rpc);
         const ping = () => firstValueFrom(control.ping());
         await ping(); // connected
-        const rate = await drive(ping, calls, 1);
+        const result = await drive(ping, calls, 1);
         control.close();
-        return rate;
+        return result;
       },
       concurrent: async () => {
         const control = lib.connectControl(instance.rpc);
         const ping = () => firstValueFrom(control.ping());
         await ping();
-        const rate = await drive(ping, calls, IN_FLIGHT);
+        const result = await drive(ping, calls, IN_FLIGHT);
         control.close();
-        return rate;
+        return result;
       },
     };
     const names = Object.keys(sides);
@@ -117,37 +130,84 @@ export const run = async (scale) => {
         samples[name].push(await sides[name]());
       }
     }
-    const m = Object.fromEntries(names.map((name) => [name, median(samples[name])]));
-    const sequentialRatio = m.sequential / m.bareSequential;
-    const concurrentRatio = m.concurrent / m.sequential;
-    const rounds = Object.fromEntries(names.map((name) => [name, samples[name].map(Math.round)]));
+    const of = (name, key) => samples[name].map((x) => x[key]);
+    const med = (name, key) => median(of(name, key));
+    const sequentialRatio = med('sequential', 'rate') / med('bareSequential', 'rate');
+    const concurrentRatio = med('concurrent', 'rate') / med('sequential', 'rate');
+    const cpuRatio = med('sequential', 'cpu') / med('bareSequential', 'cpu');
+    const p99Ratio = med('sequential', 'p99') / med('bareSequential', 'p99');
+    const p99ConcurrentRatio = med('concurrent', 'p99') / med('bareConcurrent', 'p99');
+    const spread = (base, subject, key) => quartiles(roundRatios(of(base, key), of(subject, key)));
+    const rounds = Object.fromEntries(names.map((name) => [name, samples[name].map((x) => ({ rate: Math.round(x.rate), p50: Math.round(x.p50), p99: Math.round(x.p99), cpu: Math.round(x.cpu) }))]));
+    const latencyUs = Object.fromEntries(names.map((name) => [name, [Math.round(med(name, 'p50')), Math.round(med(name, 'p99'))]]));
+    const cpuNsPerCall = Object.fromEntries(names.map((name) => [name, Math.round(med(name, 'cpu'))]));
+    const p99Text = (name) => `p99 ${med(name, 'p99').toFixed(0)} µs`;
     return [
       row({
         id: 'rpc-sequential',
         name: 'RPC, sequential',
-        baseline: figure(m.bareSequential, 'call/s'),
-        subject: figure(m.sequential, 'call/s'),
+        baseline: figure(med('bareSequential', 'rate'), 'call/s'),
+        subject: figure(med('sequential', 'rate'), 'call/s'),
         ratio: sequentialRatio,
+        spread: spread('bareSequential', 'sequential', 'rate'),
         bar: `≥ ${SEQUENTIAL_BAR.toFixed(2)}`,
         pass: sequentialRatio >= SEQUENTIAL_BAR,
-        details: { calls, rounds },
+        details: { calls, rounds, cpuKind: threadCpuKind(), cpuNsPerCall, latencyUs },
+      }),
+      row({
+        id: 'rpc-cpu',
+        name: 'CPU per call',
+        baseline: figure(med('bareSequential', 'cpu') / 1e3, 'µs', 1),
+        subject: figure(med('sequential', 'cpu') / 1e3, 'µs', 1),
+        ratio: cpuRatio,
+        ratioText: `${cpuRatio.toFixed(2)}×`,
+        spread: spread('bareSequential', 'sequential', 'cpu'),
+        bar: `≤ ${CPU_BAR.toFixed(1)}×`,
+        pass: cpuRatio <= CPU_BAR,
+        details: { cpuKind: threadCpuKind(), cpuNsPerCall },
+      }),
+      row({
+        id: 'rpc-p99',
+        name: 'RPC p99, sequential',
+        baseline: { ...figure(med('bareSequential', 'p99'), 'µs'), text: p99Text('bareSequential') },
+        subject: { ...figure(med('sequential', 'p99'), 'µs'), text: p99Text('sequential') },
+        ratio: p99Ratio,
+        ratioText: `${p99Ratio.toFixed(2)}×`,
+        spread: spread('bareSequential', 'sequential', 'p99'),
+        bar: `≤ ${P99_BAR.toFixed(1)}×`,
+        pass: p99Ratio <= P99_BAR,
+        details: { latencyUs },
       }),
       row({
         id: 'rpc-concurrent',
         name: `RPC, ${IN_FLIGHT} in flight`,
-        baseline: figure(m.sequential, 'call/s'),
-        subject: figure(m.concurrent, 'call/s'),
+        baseline: figure(med('sequential', 'rate'), 'call/s'),
+        subject: figure(med('concurrent', 'rate'), 'call/s'),
         ratio: concurrentRatio,
         ratioText: `${concurrentRatio.toFixed(2)}×`,
+        spread: spread('sequential', 'concurrent', 'rate'),
         bar: `≥ ${CONCURRENT_BAR}×`,
         pass: concurrentRatio >= CONCURRENT_BAR,
         details: {
           calls,
           inFlight: IN_FLIGHT,
-          bareConcurrent: Math.round(m.bareConcurrent),
-          bareConcurrentVsBareSequential: Number((m.bareConcurrent / m.bareSequential).toFixed(2)),
-          concurrentVsBareConcurrent: Number((m.concurrent / m.bareConcurrent).toFixed(2)),
+          latencyUs,
+          bareConcurrent: Math.round(med('bareConcurrent', 'rate')),
+          bareConcurrentVsBareSequential: Number((med('bareConcurrent', 'rate') / med('bareSequential', 'rate')).toFixed(2)),
+          concurrentVsBareConcurrent: Number((med('concurrent', 'rate') / med('bareConcurrent', 'rate')).toFixed(2)),
         },
+      }),
+      row({
+        id: 'rpc-p99-concurrent',
+        name: `RPC p99, ${IN_FLIGHT} in flight`,
+        baseline: { ...figure(med('bareConcurrent', 'p99'), 'µs'), text: p99Text('bareConcurrent') },
+        subject: { ...figure(med('concurrent', 'p99'), 'µs'), text: p99Text('concurrent') },
+        ratio: p99ConcurrentRatio,
+        ratioText: `${p99ConcurrentRatio.toFixed(2)}×`,
+        spread: spread('bareConcurrent', 'concurrent', 'p99'),
+        bar: `≤ ${P99_BAR.toFixed(1)}×`,
+        pass: p99ConcurrentRatio <= P99_BAR,
+        details: { latencyUs },
       }),
     ];
   } finally {

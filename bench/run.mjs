@@ -73,8 +73,8 @@ const pad = (text, width) => text + ' '.repeat(Math.max(0, width - [...text].len
 
 /** The table, as Markdown (it reads as plain text too). */
 export const formatTable = (rows) => {
-  const header = ['benchmark', 'baseline', 'subject', 'ratio', 'bar', 'verdict'];
-  const cells = rows.map((r) => [r.name, r.baseline.text, r.subject.text, r.ratioText, r.bar, r.verdict]);
+  const header = ['benchmark', 'baseline', 'subject', 'ratio', 'q1–q3', 'bar', 'verdict'];
+  const cells = rows.map((r) => [r.name, r.baseline.text, r.subject.text, r.ratioText, r.spread ?? '-', r.bar, r.verdict]);
   const widths = header.map((h, i) => Math.max([...h].length, ...cells.map((c) => [...c[i]].length)));
   const line = (c) => `| ${c.map((x, i) => pad(x, widths[i])).join(' | ')} |`;
   return [line(header), `|${widths.map((w) => '-'.repeat(w + 2)).join('|')}|`, ...cells.map(line)].join('\n');
@@ -87,13 +87,16 @@ const formatNotes = (rows) =>
       const d = r.details ?? {};
       switch (r.id) {
         case 'throughput':
-          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}; a bare loop that runs decodeFrame on each frame reaches ${d.decodeCeiling} of the counting loop (the ceiling for any pipeline that decodes), so events$ is at ${d.ofDecodeCeiling} of that ceiling`;
+          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}; CPU per event (${d.cpuKind}): bare ${d.cpuNsPerEvent?.bare} ns, decoding loop ${d.cpuNsPerEvent?.decodingLoop} ns, events$ ${d.cpuNsPerEvent?.events} ns`;
+        case 'rpc-sequential':
+          return `- rpc: CPU per call (${d.cpuKind}) bare ${d.cpuNsPerCall?.bareSequential} ns, RemoteControl ${d.cpuNsPerCall?.sequential} ns; p50/p99 µs bare ${d.latencyUs?.bareSequential?.join('/')}, RemoteControl ${d.latencyUs?.sequential?.join('/')}`;
         case 'decode':
           return `- decode: ${d.nsPerFrame?.decodeFrame} ns/frame decodeFrame vs ${d.nsPerFrame?.jsonParse} ns/frame JSON.parse (${d.frames} frames/round)`;
         case 'latency':
-          return `- latency: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round)`;
+        case 'latency-50k':
+          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round)`;
         case 'rpc-concurrent':
-          return `- rpc: bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
+          return `- rpc: at ${d.inFlight} in flight p50/p99 µs bare ${d.latencyUs?.bareConcurrent?.join('/')}, RemoteControl ${d.latencyUs?.concurrent?.join('/')}; bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
         case 'mirror':
           return `- mirror update: ${d.updates?.toLocaleString('en-US')} updates per round; update+read ns per round ${d.mirrorSpread} (median ${r.subject.text}); copy ${d.copySpread} (median ${r.baseline.text})`;
         case 'memory':

@@ -1,4 +1,5 @@
 // Shared helpers of the benchmarks: loading the built library, scales, rounds, statistics, GC.
+import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -57,6 +58,31 @@ export const percentile = (values, p) => {
   const rank = Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1));
   return sorted[rank];
 };
+
+/** The quartiles (q1, q3) of `values`, nearest rank. */
+export const quartiles = (values) => [percentile(values, 25), percentile(values, 75)];
+
+/** Ratios of paired rounds (subject[i] / baseline[i]). */
+export const roundRatios = (baseline, subject) => subject.map((s, i) => s / baseline[i]);
+
+let schedstat = true;
+/**
+ * CPU time of the calling (JS) thread in ns: the first field of /proc/thread-self/schedstat
+ * (Linux), which excludes libzmq's I/O thread and V8's helper threads; elsewhere the process's
+ * user + system time (`process.cpuUsage()`). `threadCpuKind` says which.
+ */
+export const threadCpuNs = () => {
+  if (schedstat) {
+    try {
+      return Number(readFileSync('/proc/thread-self/schedstat', 'utf8').split(' ')[0]);
+    } catch {
+      schedstat = false;
+    }
+  }
+  const { user, system } = process.cpuUsage();
+  return (user + system) * 1e3;
+};
+export const threadCpuKind = () => (threadCpuNs(), schedstat ? 'JS thread (schedstat)' : 'process (cpuUsage)');
 
 /** Monotonic nanoseconds as a Number (CLOCK_MONOTONIC: the same clock in every process). */
 export const nowNs = () => Number(process.hrtime.bigint());
@@ -122,13 +148,15 @@ export const spin = (ms) => {
  * One row of the table. `ratio` is the figure the bar is about; `pass` is null for a row that
  * has no bar. `baseline` / `subject` are `{ value, unit, text }`.
  */
-export const row = ({ id, name, baseline, subject, ratio, ratioText, bar, pass, details = {} }) => ({
+export const row = ({ id, name, baseline, subject, ratio, ratioText, spread, bar, pass, details = {} }) => ({
   id,
   name,
   baseline,
   subject,
   ratio,
   ratioText: ratioText ?? (Number.isFinite(ratio) ? `${ratio.toFixed(2)}` : String(ratio)),
+  // The quartiles of the per-round ratios (how noisy the ratio is), when the row has rounds.
+  spread: spread === undefined ? '-' : spread.map((x) => x.toFixed(2)).join('–'),
   bar,
   verdict: pass === null ? 'INFO' : pass ? 'PASS' : 'FAIL',
   details,

@@ -191,6 +191,10 @@ export const decodeResponse = (frame: Uint8Array | string): Either<ReplyDecodeFa
   }
   const json = parseJson(text);
   if (json instanceof JsonFailure) return left({ reason: 'not-json', detail: `reply ${json.reason}` });
+  // The common case without the union's failed first branch (an error reply's checks and its
+  // error report): a reply with no `error` member that passes the success check is exactly
+  // what the union returns for it (the reply itself).
+  if (typeof json === 'object' && json !== null && !('error' in json) && JsonRpcSuccessResponse.is(json)) return right(json);
   const response = JsonRpcResponse.decode(json);
   if (!isLeft(response)) return right(response.right);
   // Report what is wrong with the kind of reply it meant to be (an error reply when it has an

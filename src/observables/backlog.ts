@@ -4,7 +4,10 @@ import type { SchedulerLike, Subscription } from 'rxjs';
 export interface BacklogOptions {
   /** The most items kept waiting; past it the oldest is dropped (and counted). */
   readonly limit: number;
-  /** How long one turn may spend delivering before it yields to the event loop, in ms. */
+  /**
+   * How long delivering may take, within a window of twice that, before the backlog yields to
+   * the event loop, in ms.
+   */
   readonly sliceMs: number;
   /** Schedules the next turn (a macrotask, so that I/O runs in between) and tells the time. */
   readonly scheduler: SchedulerLike;
@@ -15,8 +18,9 @@ export interface BacklogOptions {
  * consumer that may be slow: the library's own buffer in front of every stream of an instance.
  *
  * While the consumer keeps up, each item is delivered at once, synchronously, as it arrives.
- * When delivering has taken `sliceMs` in one turn, the rest waits here and the next turn is
- * scheduled as a macrotask, so that the link's read loop runs in between and keeps draining
+ * When delivering (the consumer's own time, added up across pushes) has taken `sliceMs` within
+ * a window of `2 × sliceMs`, i.e. the consumer holds the thread at least half the time, the rest
+ * waits here and the next turn is scheduled as a macrotask, so that the link's read loop runs in between and keeps draining
  * the socket (with the ZeroMQ implementation Pando pins, a subscriber that stops reading stalls
  * every other subscriber of that instance). Past `limit` waiting items, the oldest is dropped:
  * a slow consumer loses the oldest events, never stalls the instance, and every drop is
@@ -30,9 +34,9 @@ export class Backlog<T> {
   private droppedSinceDelivery = 0;
   private turn: Subscription | undefined;
   private delivering = false;
-  /** When the current busy window began, and when the last delivery ended (scheduler time). */
-  private windowStart = 0;
-  private lastDelivery = -Infinity;
+  /** When the current window began (scheduler time), and the time spent delivering in it. */
+  private windowStart = -Infinity;
+  private spent = 0;
 
   constructor(
     private readonly deliver: (item: T) => void,
@@ -59,10 +63,6 @@ export class Backlog<T> {
     }
     this.items.push(item);
     if (this.delivering || this.turn !== undefined) return;
-    // A new busy window starts after a pause; within one, time spent delivering adds up across
-    // pushes (each push comes from the link's read loop, between deliveries).
-    const now = this.options.scheduler.now();
-    if (now - this.lastDelivery > this.options.sliceMs) this.windowStart = now;
     this.pump();
   }
 
@@ -78,18 +78,25 @@ export class Backlog<T> {
   /** A scheduled turn: a fresh window, then deliver. */
   private nextTurn(): void {
     this.turn = undefined;
-    this.windowStart = this.options.scheduler.now();
+    this.windowStart = -Infinity;
     this.pump();
   }
 
   /**
-   * Delivers what waits until the window has lasted `sliceMs`; then the next turn is scheduled
-   * (even when nothing waits yet), so that what arrives meanwhile waits here while the link
-   * drains the socket, instead of being delivered inside the link's read loop.
+   * Delivers what waits until delivering has taken `sliceMs` in the window; then the next turn
+   * is scheduled (even when nothing waits yet), so that what arrives meanwhile waits here while
+   * the link drains the socket, instead of being delivered inside the link's read loop. The
+   * time between pushes (the link reading, the event loop) is not counted: a consumer that
+   * keeps up at any steady rate is never deferred. Two clock reads per delivery.
    */
   private pump(): void {
     this.delivering = true;
     const { scheduler, sliceMs } = this.options;
+    let before = scheduler.now();
+    if (before - this.windowStart > 2 * sliceMs) {
+      this.windowStart = before;
+      this.spent = 0;
+    }
     try {
       while (this.head < this.items.length) {
         if (this.droppedSinceDelivery > 0) {
@@ -100,8 +107,10 @@ export class Backlog<T> {
         const item = this.items[this.head] as T;
         this.items[this.head++] = undefined;
         this.deliver(item);
-        this.lastDelivery = scheduler.now();
-        if (this.lastDelivery - this.windowStart >= sliceMs) {
+        const after = scheduler.now();
+        this.spent += after - before;
+        before = after;
+        if (this.spent >= sliceMs) {
           this.compact();
           this.turn = scheduler.schedule(() => this.nextTurn());
           return;

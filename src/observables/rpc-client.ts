@@ -3,6 +3,7 @@ import { isLeft } from 'fp-ts/Either';
 import { decodeResponse, type Method, type ParamsOf, type ResultOf } from '../codecs/rpc.js';
 import { RpcAbortedError, RpcConnectionLostError, RpcDecodeError, RpcTimeoutError } from './rpc-errors.js';
 import { buildRequest, decodeResult } from './rpc-request.js';
+import { Deadlines } from './deadlines.js';
 import { InvalidEndpointError } from './endpoint.js';
 import { RequestQueue, type OutgoingRequest } from './request-queue.js';
 import type { RequestLink, RequestLinkSignal, Transport } from './transport.js';
@@ -58,7 +59,7 @@ interface PendingCall {
   readonly method: Method;
   readonly subscriber: Subscriber<unknown>;
   readonly outgoing: OutgoingRequest;
-  readonly timer: Subscription;
+  readonly timeoutMs: number;
 }
 
 /** How many settled ids are remembered, to tell a late or duplicate reply from a stranger's. */
@@ -88,6 +89,8 @@ export class RpcClient {
   private readonly idleCloseMs: number;
   private readonly endpointProblem: string | undefined;
   private readonly pending = new Map<string, PendingCall>();
+  /** The pending calls' timeouts, on one timer. */
+  private readonly deadlines: Deadlines<string>;
   /** Ids of settled calls, and whether each was answered (`true`) or given up (`false`). */
   private readonly settled = new Map<string, boolean>();
   private readonly diagnostics = new Subject<RpcDiagnostic>();
@@ -103,6 +106,8 @@ export class RpcClient {
   private idCounter = 0;
   private channel: Channel | undefined;
   private idleTimer: Subscription | undefined;
+  /** When the client last became idle (no pending call), in scheduler time. */
+  private idleSince = 0;
   private closed = false;
 
   constructor(
@@ -116,6 +121,7 @@ export class RpcClient {
     this.idleCloseMs = options.idleCloseMs ?? DEFAULT_RPC_IDLE_CLOSE_MS;
     this.endpointProblem = transport.checkAddress?.(endpoint);
     this.diagnostics$ = this.diagnostics.asObservable();
+    this.deadlines = new Deadlines<string>(this.scheduler, (id) => this.timeOut(id));
   }
 
   /** How many replies of each diagnostic kind were seen so far. */
@@ -159,17 +165,21 @@ export class RpcClient {
       const { id, json } = request.right;
       const channel = this.openChannel();
       const timeoutMs = options.timeoutMs ?? this.timeoutMs;
-      const timer = this.scheduler.schedule(() => {
-        const call = this.abandon(id);
-        call?.subscriber.error(new RpcTimeoutError(method, timeoutMs, call.outgoing.state === 'sent' || call.outgoing.state === 'sending'));
-      }, timeoutMs);
-      const entry: PendingCall = { method, subscriber: subscriber as Subscriber<unknown>, outgoing: channel.queue.enqueue(json), timer };
+      const entry: PendingCall = { method, subscriber: subscriber as Subscriber<unknown>, outgoing: channel.queue.enqueue(json), timeoutMs };
       this.pending.set(id, entry);
+      this.deadlines.add(id, timeoutMs);
       return () => {
         // Abandoned by its caller before the reply (a settled call is no longer pending).
         if (this.pending.get(id) === entry) this.abandon(id);
       };
     });
+  }
+
+  /** A pending call's deadline came: it fails with `RpcTimeoutError`, saying whether it was sent. */
+  private timeOut(id: string): void {
+    const call = this.abandon(id);
+    const { state } = call?.outgoing ?? {};
+    call?.subscriber.error(new RpcTimeoutError(call.method, call.timeoutMs, state === 'sent' || state === 'sending'));
   }
 
   private nextId(): string {
@@ -202,10 +212,10 @@ export class RpcClient {
     const call = this.pending.get(id);
     if (call === undefined) return undefined;
     this.pending.delete(id);
-    call.timer.unsubscribe();
+    this.deadlines.delete(id);
     call.outgoing.cancel();
     this.remember(id, false);
-    if (this.pending.size === 0) this.scheduleIdleClose();
+    if (this.pending.size === 0) this.becameIdle();
     return call;
   }
 
@@ -214,9 +224,9 @@ export class RpcClient {
     const call = this.pending.get(id);
     if (call === undefined) return undefined;
     this.pending.delete(id);
-    call.timer.unsubscribe();
+    this.deadlines.delete(id);
     this.remember(id, true);
-    if (this.pending.size === 0) this.scheduleIdleClose();
+    if (this.pending.size === 0) this.becameIdle();
     return call;
   }
 
@@ -226,8 +236,6 @@ export class RpcClient {
   }
 
   private openChannel(): Channel {
-    this.idleTimer?.unsubscribe();
-    this.idleTimer = undefined;
     if (this.channel !== undefined) return this.channel;
     const link = this.transport.openRequests(this.endpoint, {
       next: (signal) => this.onSignal(signal),
@@ -238,13 +246,25 @@ export class RpcClient {
     return this.channel;
   }
 
-  private scheduleIdleClose(): void {
-    if (this.channel === undefined || this.closed) return;
-    this.idleTimer?.unsubscribe();
+  /** No call is pending: the link closes `idleCloseMs` from now unless a call comes (one timer, not one per call). */
+  private becameIdle(): void {
+    if (this.channel === undefined) {
+      this.deadlines.clear();
+      return;
+    }
+    if (this.closed) return;
+    this.idleSince = this.scheduler.now();
+    if (this.idleTimer === undefined) this.armIdleTimer(this.idleCloseMs);
+  }
+
+  private armIdleTimer(delayMs: number): void {
     this.idleTimer = this.scheduler.schedule(() => {
       this.idleTimer = undefined;
-      if (this.pending.size === 0) this.closeChannel();
-    }, this.idleCloseMs);
+      if (this.pending.size > 0 || this.channel === undefined) return;
+      const left = this.idleSince + this.idleCloseMs - this.scheduler.now();
+      if (left > 0) this.armIdleTimer(left);
+      else this.closeChannel();
+    }, delayMs);
   }
 
   private closeChannel(): void {
@@ -252,6 +272,7 @@ export class RpcClient {
     this.idleTimer = undefined;
     const channel = this.channel;
     this.channel = undefined;
+    if (this.pending.size === 0) this.deadlines.clear();
     channel?.queue.close();
     channel?.link.close();
   }

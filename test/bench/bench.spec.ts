@@ -32,7 +32,22 @@ interface Results {
   readonly table: string;
 }
 
-const ROWS = ['throughput', 'decode', 'latency', 'rpc-sequential', 'rpc-concurrent', 'mirror', 'memory', 'slow-consumer'];
+const ROWS = [
+  'throughput',
+  'throughput-decode',
+  'cpu-event',
+  'decode',
+  'latency',
+  'latency-50k',
+  'rpc-sequential',
+  'rpc-cpu',
+  'rpc-p99',
+  'rpc-concurrent',
+  'rpc-p99-concurrent',
+  'mirror',
+  'memory',
+  'slow-consumer',
+];
 
 describe('benchmarks (smoke run)', () => {
   const root = join(__dirname, '..', '..');

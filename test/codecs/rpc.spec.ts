@@ -1,5 +1,5 @@
 import { isLeft, isRight, type Either } from 'fp-ts/lib/Either.js';
-import { JsonRpcRequest, METHODS, MethodTable, RpcErrorCode, decodeResponse, isMethod, type JsonRpcResponse, type Method, type ReplyDecodeFailure } from '../../src/codecs/rpc.js';
+import { JsonRpcRequest, JsonRpcResponse as JsonRpcResponseCodec, METHODS, MethodTable, RpcErrorCode, decodeResponse, isMethod, type JsonRpcResponse, type Method, type ReplyDecodeFailure } from '../../src/codecs/rpc.js';
 import { RpcArgumentError, RpcDecodeError, RpcError, RpcTimeoutError } from '../../src/observables/rpc-errors.js';
 import { buildRequest, decodeResult } from '../../src/observables/rpc-request.js';
 
@@ -223,6 +223,45 @@ describe('decodeResponse', () => {
       detail: 'error: expected { code: integer, message: string }, got null (and 1 more)',
       id: '1',
     });
+  });
+});
+
+describe('decodeResponse, fast path', () => {
+  const replies = [
+    '{"jsonrpc":"2.0","id":"k-1","result":{"status":"ok"}}',
+    '{"jsonrpc":"2.0","id":"","result":null}',
+    '{"jsonrpc":"2.0","id":"k-2","result":[1,2],"extra":true}',
+    '{"result":0,"id":"k-3","jsonrpc":"2.0"}',
+  ];
+
+  it('decodes a success reply to what the union codec gives, without running the union', () => {
+    const union = jest.spyOn(JsonRpcResponseCodec, 'decode');
+    try {
+      const fast = replies.map((reply) => right(decodeResponse(reply)));
+      expect(union).not.toHaveBeenCalled();
+      union.mockRestore();
+      expect(fast).toEqual(replies.map((reply) => right(JsonRpcResponseCodec.decode(JSON.parse(reply)))));
+    } finally {
+      union.mockRestore();
+    }
+  });
+
+  it('leaves error replies and anything that is not a success reply to the codec, with its reports', () => {
+    const union = jest.spyOn(JsonRpcResponseCodec, 'decode');
+    try {
+      expect(right(decodeResponse('{"jsonrpc":"2.0","id":"e","error":{"code":-32000,"message":"x"}}'))).toEqual({
+        jsonrpc: '2.0',
+        id: 'e',
+        error: { code: -32000, message: 'x' },
+      });
+      // Both members: the union reads it as the error reply it also is.
+      expect('error' in right(decodeResponse('{"jsonrpc":"2.0","id":"r","result":1,"error":{"code":1,"message":"m"}}'))).toBe(true);
+      expect(left(decodeResponse('{"jsonrpc":"2.0","id":7,"result":1}')).reason).toBe('not-a-response');
+      expect(left(decodeResponse('{"jsonrpc":"2.0","id":"n"}')).id).toBe('n');
+      expect(union).toHaveBeenCalledTimes(4);
+    } finally {
+      union.mockRestore();
+    }
   });
 });
 

@@ -74,6 +74,32 @@ describe('Backlog', () => {
     });
   });
 
+  it('counts only the time spent delivering: a consumer that keeps up at a steady rate, with no pause, is never deferred', () => {
+    const run = (deliveryMs: number, gapMs: number): number[] => {
+      const sizes: number[] = [];
+      testScheduler.run(() => {
+        const { clock, scheduler } = clocked(testScheduler);
+        const backlog = new Backlog<number>(
+          () => {
+            clock.ms += deliveryMs;
+          },
+          () => fail('no gap'),
+          { limit: 1000, sliceMs: 10, scheduler },
+        );
+        for (let i = 0; i < 100; i++) {
+          backlog.push(i);
+          sizes.push(backlog.size);
+          clock.ms += gapMs; // the link reads the next frame: never a pause of sliceMs
+        }
+      });
+      return sizes;
+    };
+    // 1 ms of 3: a third of the time delivering, the rest reading. Always delivered at once.
+    expect(Math.max(...run(1, 2))).toBe(0);
+    // 2 ms of 2.5: the consumer holds the thread; past 10 ms in a 20 ms window, frames wait.
+    expect(Math.max(...run(2, 0.5))).toBeGreaterThan(0);
+  });
+
   it('delivers what arrives inside a delivery after it, in order, within the same turn', () => {
     const seen: number[] = [];
     const { scheduler } = clocked(testScheduler);

@@ -1,6 +1,7 @@
 import * as zmq from 'zeromq';
 import type { EventLink, EventLinkSignal, LinkSink } from '../../transport.js';
-import { isClosedError, watchConnection } from './watch-connection.js';
+import { readFrames } from './read-frames.js';
+import { watchConnection } from './watch-connection.js';
 
 /**
  * One `zmq.Subscriber` as an {@link EventLink}:
@@ -12,9 +13,9 @@ import { isClosedError, watchConnection } from './watch-connection.js';
  * - `connect(address)`: libzmq connects in the background and reconnects by itself
  *   (ZMQ_RECONNECT_IVL), so a peer that is down is never an error, only a missing `connected`.
  *
- * One receive loop reads the socket (zeromq.js allows one pending `receive()`); each message's
- * first frame is reported as it came (a Buffer, not copied). A socket with a pending receive
- * keeps Node's event loop alive until it is closed.
+ * One receive loop reads the socket (see {@link readFrames}); each message's first frame is
+ * reported as it came (a Buffer, not copied). A socket with a pending receive keeps Node's
+ * event loop alive until it is closed.
  */
 export function openZeromqEventLink(
   address: string,
@@ -46,17 +47,11 @@ export function openZeromqEventLink(
     close();
     throw err;
   }
-  void (async () => {
-    try {
-      while (!closing) {
-        const [frame] = await socket.receive();
-        if (closing) return;
-        if (frame !== undefined) sink.next({ kind: 'frame', frame });
-      }
-    } catch (err) {
-      if (!(closing && isClosedError(err))) fail(err);
-    }
-  })();
+  void readFrames(socket, {
+    frame: (frame) => sink.next({ kind: 'frame', frame }),
+    isClosing: () => closing,
+    fail,
+  });
   return {
     subscribe: (prefix) => socket.subscribe(Buffer.from(prefix, 'utf8')),
     unsubscribe: (prefix) => socket.unsubscribe(Buffer.from(prefix, 'utf8')),
