@@ -100,3 +100,10 @@ export const decodeBridgeServerMessage = decodeWith(BridgeServerMessage);
  * ```
  */
 export const encodeBridgeMessage = (message: BridgeClientMessage | BridgeServerMessage): string => JSON.stringify(message);
+
+/**
+ * The JSON-RPC error code with which the bridge answers a request it will not forward (a
+ * control method on a read-only bridge, a method it does not know): the call fails at once
+ * with an `RpcError` of this code, and nothing reached the instance.
+ */
+export const BRIDGE_REFUSED_CODE = -32003;
