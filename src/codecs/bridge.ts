@@ -1,5 +1,5 @@
 import * as t from 'io-ts';
-import { describeErrors, summarizeIssues } from './errors.js';
+import { describeErrors, showValue, summarizeIssues } from './errors.js';
 import { JsonFailure, parseJson } from './internal/json.js';
 import { Integer } from './values.js';
 
@@ -18,11 +18,11 @@ import { Integer } from './values.js';
 export const BRIDGE_PROTOCOL_VERSION = 1;
 
 /** Browser → bridge: add one prefix filter to the connection's event subscription. */
-const Subscribe = t.strict({ type: t.literal('subscribe'), prefix: t.string }, 'Subscribe');
+const Subscribe = t.type({ type: t.literal('subscribe'), prefix: t.string }, 'Subscribe');
 /** Browser → bridge: remove one prefix filter. */
-const Unsubscribe = t.strict({ type: t.literal('unsubscribe'), prefix: t.string }, 'Unsubscribe');
+const Unsubscribe = t.type({ type: t.literal('unsubscribe'), prefix: t.string }, 'Unsubscribe');
 /** Browser → bridge: one JSON-RPC request (its text), numbered by the browser for the `sent` answer. */
-const Request = t.strict({ type: t.literal('request'), seq: Integer, request: t.string }, 'Request');
+const Request = t.type({ type: t.literal('request'), seq: Integer, request: t.string }, 'Request');
 
 /** Every message a browser may send to the bridge. */
 export const BridgeClientMessage = t.union([Subscribe, Unsubscribe, Request], 'BridgeClientMessage');
@@ -63,11 +63,20 @@ export class BridgeMessageError extends Error {
   }
 }
 
-const decodeWith =
-  <A>(codec: t.Decoder<unknown, A>) =>
-  (text: string): { readonly _tag: 'Left'; readonly left: BridgeMessageError } | { readonly _tag: 'Right'; readonly right: A } => {
+type Decoded<A> = { readonly _tag: 'Left'; readonly left: BridgeMessageError } | { readonly _tag: 'Right'; readonly right: A };
+
+/** Decodes by the `type` key first, so that an error names the field of that message type. */
+const decodeByType =
+  <A>(codecs: Readonly<Record<string, t.Decoder<unknown, A>>>) =>
+  (text: string): Decoded<A> => {
     const value = parseJson(text);
     if (value instanceof JsonFailure) return { _tag: 'Left', left: new BridgeMessageError(`message ${value.reason}`) };
+    const type = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
+    const codec = typeof type === 'string' && Object.prototype.hasOwnProperty.call(codecs, type) ? codecs[type] : undefined;
+    if (codec === undefined) {
+      const expected = Object.keys(codecs).join(', ');
+      return { _tag: 'Left', left: new BridgeMessageError(`message.type: expected one of ${expected}, got ${showValue(type)}`) };
+    }
     const result = codec.decode(value);
     if (result._tag === 'Left') return { _tag: 'Left', left: new BridgeMessageError(summarizeIssues(describeErrors(result.left, 'message'))) };
     return { _tag: 'Right', right: result.right };
@@ -81,7 +90,7 @@ const decodeWith =
  * decodeBridgeClientMessage('{"type":"subscribe"}'); // Left: message.prefix: expected string, got nothing
  * ```
  */
-export const decodeBridgeClientMessage = decodeWith(BridgeClientMessage);
+export const decodeBridgeClientMessage = decodeByType<BridgeClientMessage>({ subscribe: Subscribe, unsubscribe: Unsubscribe, request: Request });
 
 /**
  * A bridge's message (JSON text) decoded, or a `BridgeMessageError`. Never throws.
@@ -90,7 +99,9 @@ export const decodeBridgeClientMessage = decodeWith(BridgeClientMessage);
  * decodeBridgeServerMessage('{"type":"ready"}'); // Right: { type: 'ready' }
  * ```
  */
-export const decodeBridgeServerMessage = decodeWith(BridgeServerMessage);
+export const decodeBridgeServerMessage = decodeByType<BridgeServerMessage>(
+  Object.fromEntries(BridgeServerMessage.types.map((codec) => [codec.props.type.value, codec])) as Record<string, t.Decoder<unknown, BridgeServerMessage>>,
+);
 
 /**
  * One message as the text to send (the encoding of both directions).

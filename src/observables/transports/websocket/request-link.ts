@@ -29,6 +29,7 @@ export function openBridgeRequestLink(
 ): RequestLink {
   const answers = new Map<number, (sent: boolean) => void>();
   let seq = 0;
+  let closed = false;
   const settleAll = (sent: boolean): void => {
     for (const resolve of answers.values()) resolve(sent);
     answers.clear();
@@ -55,8 +56,13 @@ export function openBridgeRequestLink(
       }
     },
     onUnreachable: () => {
+      if (answers.size === 0) return sink.next({ kind: 'unreachable' });
+      // Requests that got no answer may have gone out: they resolve `true` first (in the
+      // caller's queue, a microtask later), then `unreachable` fails them as lost.
       settleAll(true);
-      sink.next({ kind: 'unreachable' });
+      void Promise.resolve().then(() => {
+        if (!closed) sink.next({ kind: 'unreachable' });
+      });
     },
     onError: (err) => {
       settleAll(true);
@@ -70,6 +76,7 @@ export function openBridgeRequestLink(
       return new Promise<boolean>((resolve) => answers.set(id, resolve));
     },
     close: () => {
+      closed = true;
       socket.close();
       settleAll(true);
     },
