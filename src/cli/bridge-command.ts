@@ -3,7 +3,7 @@
  * foreground until Ctrl-C. Prints the URL and the token that `connectBrowser()` needs.
  */
 import { firstValueFrom } from 'rxjs';
-import { BridgeOptionsError, startBridge, type Bridge } from '../bridge/start-bridge.js';
+import { BridgeOptionsError, startBridge, type Bridge } from '../index.js';
 import type { Output } from './output.js';
 import { CliError, EXIT_OK, aborted$, resolveTarget, usageError, type TargetOptions } from './target.js';
 
