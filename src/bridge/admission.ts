@@ -29,6 +29,16 @@ export const boundHosts = (host: string, port: number): Set<string> => {
 /** The origins of the bridge's own pages (`http://<host>` for every bound `Host`). */
 export const ownOrigins = (hosts: ReadonlySet<string>): Set<string> => new Set([...hosts].map((host) => `http://${host}`));
 
+/**
+ * The query parameters of a request's target. Parsed by hand, not with `new URL()`, which
+ * throws on targets like `//` that a hostile client may send.
+ */
+export const queryOf = (request: IncomingMessage): URLSearchParams => {
+  const target = request.url ?? '';
+  const mark = target.indexOf('?');
+  return new URLSearchParams(mark < 0 ? '' : target.slice(mark + 1));
+};
+
 const sameToken = (given: string, expected: string): boolean => {
   const a = new TextEncoder().encode(given);
   const b = new TextEncoder().encode(expected);
@@ -55,7 +65,7 @@ export const checkUpgrade = (request: IncomingMessage, rules: AdmissionRules): R
   if (origin !== undefined && !rules.origins.has(origin.toLowerCase())) {
     return { status: 403, reason: `Origin ${JSON.stringify(origin)} is not allowed` };
   }
-  const token = new URL(request.url ?? '/', 'http://bridge').searchParams.get('token');
+  const token = queryOf(request).get('token');
   if (token === null || !sameToken(token, rules.token)) return { status: 401, reason: 'missing or wrong token' };
   return undefined;
 };

@@ -7,7 +7,7 @@ import type { BridgeErrorCode } from '../codecs/bridge.js';
 import { resolveEndpoints } from '../observables/discovery/index.js';
 import type { Transport } from '../observables/transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
-import { boundHosts, checkUpgrade, isLoopback, ownOrigins, type Refusal } from './admission.js';
+import { boundHosts, checkUpgrade, isLoopback, ownOrigins, queryOf, type Refusal } from './admission.js';
 import { BridgeClient, type BridgeSide } from './bridge-client.js';
 
 /** The instance a bridge serves: its endpoints, or a working directory to find them from. */
@@ -148,7 +148,7 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
       counts.refusedConnections++;
       return reject(socket, refusal ?? { status: 503, reason: `at most ${maxConnections} connections` });
     }
-    const side: BridgeSide = new URL(request.url ?? '/', 'http://bridge').searchParams.get('side') === 'requests' ? 'requests' : 'events';
+    const side: BridgeSide = queryOf(request).get('side') === 'requests' ? 'requests' : 'events';
     wss.handleUpgrade(request, socket, head, (ws) => {
       const client = new BridgeClient(ws, side, context);
       clients.set(ws, client);

@@ -113,6 +113,29 @@ describe('the WebSocket bridge, with the fake instance (loopback)', () => {
     expect(await ok.next((m) => m.type === 'hello')).toEqual({ type: 'hello', version: 1, control: false });
   });
 
+  it('refuses a hostile request target (//, no query, garbage) without crashing', async () => {
+    const b = await bridge();
+    const { port } = new URL(b.url);
+    const { request } = await import('node:http');
+    for (const path of ['//', '/?token', '/?%zz=1&token=%', '/?token=' + encodeURIComponent(b.token) + '&token=x']) {
+      const status = await new Promise<number>((resolve, reject) => {
+        const req = request({
+          host: '127.0.0.1',
+          port: Number(port),
+          path,
+          headers: { Connection: 'Upgrade', Upgrade: 'websocket', 'Sec-WebSocket-Version': '13', 'Sec-WebSocket-Key': 'dGhlIHNhbXBsZSBub25jZQ==' },
+        });
+        req.on('response', (response) => (response.resume(), resolve(response.statusCode ?? 0)));
+        req.on('upgrade', (_response, socket) => (socket.destroy(), resolve(101)));
+        req.on('error', reject);
+        req.end();
+      });
+      expect([path, status]).toEqual([path, path.endsWith('&token=x') ? 101 : 401]);
+    }
+    const ok = raw(`${b.url}?token=${encodeURIComponent(b.token)}`);
+    await ok.opened;
+  });
+
   it('admits an Origin of the allow-list', async () => {
     const b = await bridge({ allowedOrigins: ['http://localhost:4200'] });
     const client = raw(`${b.url}?token=${encodeURIComponent(b.token)}`, { origin: 'http://localhost:4200' });
