@@ -51,6 +51,8 @@ export interface BridgeStats {
   readonly refusedMessages: number;
   /** Frames dropped for browsers that read too slowly. */
   readonly droppedFrames: number;
+  /** Bytes waiting to be written to browsers now (each bounded by `maxBufferedBytes` plus one message). */
+  readonly bufferedBytes: number;
 }
 
 /** A running bridge. */
@@ -173,7 +175,11 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
     url: `ws://${displayHost}:${port}/`,
     token,
     allowControl,
-    stats: () => ({ connections: clients.size, ...counts }),
+    stats: () => ({
+      connections: clients.size,
+      ...counts,
+      bufferedBytes: [...clients.keys()].reduce((sum, ws) => sum + ws.bufferedAmount, 0),
+    }),
     close: async () => {
       for (const [ws, client] of clients) {
         client.close();
