@@ -1,4 +1,7 @@
 import { firstValueFrom, filter, take, timeout } from 'rxjs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBridge, BridgeOptionsError, type Bridge, type BridgeOptions } from '../../src/bridge/start-bridge';
 import { BRIDGE_REFUSED_CODE, decodeBridgeServerMessage, type BridgeServerMessage } from '../../src/codecs/bridge';
@@ -262,6 +265,20 @@ describe('the WebSocket bridge, with the fake instance (loopback)', () => {
     expect(seen.slice(0, 2)).toEqual(['connecting', 'alive']);
     expect(seen).toContain('unreachable');
     expect(seen[seen.length - 1]).toBe('alive');
+  });
+
+  it('finds the instance from a working directory ({ workdir }: its lock file)', async () => {
+    const workdir = mkdtempSync(join(tmpdir(), 'pando-rx-bridge-'));
+    try {
+      mkdirSync(join(workdir, '.pando'));
+      const lock = { instance_id: fake.instanceId, pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:20:30Z' };
+      writeFileSync(join(workdir, '.pando', 'ipc.lock'), JSON.stringify(lock));
+      const b = await startBridge({ workdir, registryDir: join(workdir, 'registry') }, { port: 0 });
+      bridges.push(b);
+      await expect(firstValueFrom(browser(b).ping())).resolves.toMatchObject({ instance_id: fake.instanceId });
+    } finally {
+      rmSync(workdir, { recursive: true, force: true });
+    }
   });
 
   it('pushes a browser\'s prefixes through to its SUB socket: only those topics travel', async () => {
