@@ -12,6 +12,7 @@ import { parseJson, JsonFailure } from '../codecs/internal/json.js';
 import { JsonRpcRequest, isMethod } from '../codecs/rpc.js';
 import { eventSignals } from '../observables/event-signals.js';
 import type { RequestLink, Transport } from '../observables/transport.js';
+import { TokenCoalescer } from './token-coalescer.js';
 
 /** The methods that change the instance: forwarded only by a bridge started with `allowControl`. */
 export const CONTROL_METHODS: ReadonlySet<string> = new Set(['message.send', 'session.interrupt', 'session.activate']);
@@ -34,6 +35,8 @@ export interface BridgeClientContext {
   readonly onRefused: (code: BridgeErrorCode, detail: string) => void;
   /** Frames dropped for this client because it read too slowly. */
   readonly onDropped: (count: number) => void;
+  /** Token events joined into an earlier one for this client because it read too slowly. */
+  readonly onCoalesced: (count: number) => void;
 }
 
 /** How often a lagging client's buffer is checked for room again, in milliseconds. */
@@ -59,12 +62,14 @@ export class BridgeClient {
   private dropped = 0;
   private drainTimer: ReturnType<typeof setInterval> | undefined;
   private closed = false;
+  private readonly tokens: TokenCoalescer;
 
   constructor(
     private readonly ws: WebSocket,
     private readonly side: BridgeSide,
     private readonly context: BridgeClientContext,
   ) {
+    this.tokens = new TokenCoalescer(context.maxBufferedBytes);
     this.post({ type: 'hello', version: BRIDGE_PROTOCOL_VERSION, control: context.allowControl });
     if (side === 'events') this.openEvents();
     else this.openRequests();
@@ -165,12 +170,21 @@ export class BridgeClient {
   /** Sends one frame, or drops it while the browser's buffer is over its bound. */
   private sendFrame(frame: Uint8Array): void {
     if (this.ws.bufferedAmount > this.context.maxBufferedBytes) {
-      this.dropped++;
-      this.context.onDropped(1);
+      const before = this.tokens.coalesced;
+      if (this.tokens.add(frame)) {
+        this.context.onCoalesced(this.tokens.coalesced - before);
+      } else {
+        this.dropped++;
+        this.context.onDropped(1);
+      }
       this.watchDrain();
       return;
     }
     this.sayBehind();
+    this.postFrame(frame);
+  }
+
+  private postFrame(frame: Uint8Array): void {
     this.post({ type: 'frame', data: Buffer.from(frame.buffer, frame.byteOffset, frame.byteLength).toString('base64') });
   }
 
@@ -184,9 +198,11 @@ export class BridgeClient {
     this.drainTimer.unref();
   }
 
+  /** There is room again: the joined tokens first, then `behind` if anything was dropped. */
   private sayBehind(): void {
     if (this.drainTimer !== undefined) clearInterval(this.drainTimer);
     this.drainTimer = undefined;
+    if (!this.tokens.isEmpty) for (const joined of this.tokens.flush()) this.postFrame(joined);
     if (this.dropped === 0) return;
     const dropped = this.dropped;
     this.dropped = 0;

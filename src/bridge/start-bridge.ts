@@ -33,7 +33,10 @@ export interface BridgeOptions {
   readonly maxMessageBytes?: number;
   /** How many WebSocket connections at once (default 64; a browser instance uses two). */
   readonly maxConnections?: number;
-  /** Past this many bytes buffered for a browser, its frames are dropped and it is told (default 4 MiB). */
+  /**
+   * Past this many bytes buffered for a browser, its `llm.token` events are joined per session
+   * (up to as many characters) and its other frames dropped, and it is told (default 4 MiB).
+   */
   readonly maxBufferedBytes?: number;
   /** Where warnings go (default `console.warn`). */
   readonly warn?: (message: string) => void;
@@ -51,6 +54,8 @@ export interface BridgeStats {
   readonly refusedMessages: number;
   /** Frames dropped for browsers that read too slowly. */
   readonly droppedFrames: number;
+  /** `llm.token` events joined into an earlier one (same session) for browsers that read too slowly. */
+  readonly coalescedTokens: number;
   /** Bytes waiting to be written to browsers now (each bounded by `maxBufferedBytes` plus one message). */
   readonly bufferedBytes: number;
 }
@@ -115,7 +120,7 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
       : resolveEndpoints(target.workdir, target.registryDir === undefined ? {} : { registryDir: target.registryDir });
   const allowControl = options.allowControl ?? false;
   const maxConnections = options.maxConnections ?? 64;
-  const counts = { refusedConnections: 0, refusedMessages: 0, droppedFrames: 0 };
+  const counts = { refusedConnections: 0, refusedMessages: 0, droppedFrames: 0, coalescedTokens: 0 };
 
   const server = createServer((_request, response) => {
     response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8' }).end('pando-rx bridge: connect with a WebSocket\n');
@@ -141,6 +146,7 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
     maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
     onRefused: (_code: BridgeErrorCode, _detail: string) => void counts.refusedMessages++,
     onDropped: (count: number) => void (counts.droppedFrames += count),
+    onCoalesced: (count: number) => void (counts.coalescedTokens += count),
   };
 
   server.on('upgrade', (request: IncomingMessage, socket: Duplex, head: Buffer) => {

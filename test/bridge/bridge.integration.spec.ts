@@ -4,7 +4,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import WebSocket from 'ws';
 import { startBridge, BridgeOptionsError, type Bridge, type BridgeOptions } from '../../src/bridge/start-bridge';
-import { BRIDGE_REFUSED_CODE, decodeBridgeServerMessage, type BridgeServerMessage } from '../../src/codecs/bridge';
+import { BRIDGE_REFUSED_CODE } from '../../src/codecs/bridge';
+import { rawClient, refusedWith } from './helpers';
 import { connectBrowser } from '../../src/observables/connect-browser';
 import type { RemoteInstance } from '../../src/observables/remote-instance';
 import { RpcError } from '../../src/observables/rpc-errors';
@@ -12,52 +13,6 @@ import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { waitFor } from '../helpers/live';
 import type { Transport } from '../../src/observables/transport';
 import { zeromqTransport } from '../../src/observables/transports/zeromq/zeromq-transport';
-
-/** A raw client of the bridge, for what connectBrowser would never send. */
-const rawClient = (url: string, options: WebSocket.ClientOptions = {}) => {
-  const ws = new WebSocket(url, options);
-  const messages: BridgeServerMessage[] = [];
-  const waiters: Array<() => void> = [];
-  ws.on('message', (data) => {
-    const decoded = decodeBridgeServerMessage(String(data));
-    if (decoded._tag === 'Right') messages.push(decoded.right);
-    for (const wake of waiters.splice(0)) wake();
-  });
-  const next = (predicate: (m: BridgeServerMessage) => boolean, guardMs = 5000): Promise<BridgeServerMessage> =>
-    new Promise((resolve, reject) => {
-      const guard = setTimeout(() => reject(new Error(`no such message from the bridge; got ${JSON.stringify(messages).slice(0, 600)}`)), guardMs);
-      const check = (): void => {
-        const found = messages.find(predicate);
-        if (found !== undefined) {
-          clearTimeout(guard);
-          resolve(found);
-        } else waiters.push(check);
-      };
-      check();
-    });
-  const opened = new Promise<void>((resolve, reject) => {
-    ws.once('open', () => resolve());
-    ws.once('error', reject);
-  });
-  const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
-  return { ws, messages, next, opened, closed };
-};
-
-/** The HTTP status with which the bridge refuses an upgrade. */
-const refusedWith = (url: string, options: WebSocket.ClientOptions = {}): Promise<number> =>
-  new Promise((resolve, reject) => {
-    const ws = new WebSocket(url, options);
-    ws.once('unexpected-response', (_request, response) => {
-      resolve(response.statusCode ?? 0);
-      response.resume();
-      ws.terminate();
-    });
-    ws.once('open', () => {
-      ws.close();
-      reject(new Error('the bridge accepted the connection'));
-    });
-    ws.on('error', () => undefined);
-  });
 
 describe('the WebSocket bridge, with the fake instance (loopback)', () => {
   let fake: FakeInstance;
@@ -312,27 +267,4 @@ describe('the WebSocket bridge, with the fake instance (loopback)', () => {
     expect(prefixes[0]).not.toContain('');
   });
 
-  it('tells a browser that cannot keep up it fell behind, and keeps its buffer bounded', async () => {
-    const b = await bridge({ maxBufferedBytes: 64 * 1024 });
-    const client = raw(`${b.url}?side=events&token=${encodeURIComponent(b.token)}`);
-    await client.opened;
-    client.ws.send(JSON.stringify({ type: 'subscribe', prefix: '' }));
-    await client.next((m) => m.type === 'connection');
-    client.ws.pause(); // stops reading: the kernel buffers fill, then ws's own
-    const big = 'x'.repeat(16 * 1024);
-    const sessionId = fake.sessions()[0]!.id;
-    let maxBuffered = 0;
-    for (let i = 0; i < 4000 && b.stats().droppedFrames < 50; i++) {
-      await fake.publishTopic('llm.token', { session_id: sessionId, token: big });
-      maxBuffered = Math.max(maxBuffered, b.stats().bufferedBytes);
-    }
-    expect(b.stats().droppedFrames).toBeGreaterThanOrEqual(50);
-    // Bounded: at most the bound plus one frame message (16 KiB of token, base64: about 22 KiB).
-    expect(maxBuffered).toBeGreaterThan(0);
-    expect(maxBuffered).toBeLessThanOrEqual(64 * 1024 + 24 * 1024);
-    client.ws.resume();
-    const behind = (await client.next((m) => m.type === 'behind', 10_000)) as { dropped: number };
-    expect(behind.dropped).toBeGreaterThan(0);
-    expect(b.stats().droppedFrames).toBeGreaterThanOrEqual(behind.dropped);
-  });
 });
