@@ -69,7 +69,7 @@ export const bridge = async (options: BridgeCommandOptions, out: Output): Promis
     const stats = running.stats();
     await running.close();
     if (options.json === true) out.json({ event: 'stopped', ...stats });
-    else out.line(`stopped (${stats.refusedConnections} connections and ${stats.refusedMessages} messages refused, ${stats.droppedFrames} frames dropped for slow browsers)`);
+    else out.line(`stopped (${stats.refusedConnections} connections and ${stats.refusedMessages} messages refused, ${stats.droppedFrames} frames dropped and ${stats.coalescedTokens} tokens joined for slow browsers)`);
   }
   return EXIT_OK;
 };
