@@ -203,18 +203,22 @@ describe('the WebSocket bridge, with the fake instance (loopback)', () => {
     expect(fake.requests.map((r) => r.method)).toContain('message.send');
   });
 
-  it('says unreachable when the bridge stops, and recovers when it comes back on the same port', async () => {
+  it('says unreachable when the bridge stops, and recovers (mirror resynced) when it comes back on the same port', async () => {
     const b = await bridge();
     const pando = browser(b);
     const seen: string[] = [];
     const sub = pando.status$.subscribe((s) => seen.push(s));
     await waitFor(pando.status$, (s) => s === 'alive');
+    await waitFor(pando.mirror$, (m) => m.sessions.length > 0);
     const port = Number(new URL(b.url).port);
     await b.close();
     bridges.splice(bridges.indexOf(b), 1);
     await waitFor(pando.status$, (s) => s === 'unreachable');
+    // A change while the bridge is gone reaches nobody: the mirror learns it by resyncing.
+    await fake.upsertSession({ id: 'while-away', title: 'made while the bridge was down', updated_at: new Date(), message_count: 0 });
     await bridge({ port, token: b.token });
     await waitFor(pando.status$, (s) => s === 'alive');
+    await waitFor(pando.mirror$, (m) => m.sessions.some((session) => session.id === 'while-away'));
     await expect(firstValueFrom(pando.ping())).resolves.toMatchObject({ instance_id: fake.instanceId });
     sub.unsubscribe();
     expect(seen.slice(0, 2)).toEqual(['connecting', 'alive']);
