@@ -170,3 +170,19 @@ export type {
   LinkSink,
   LinkConnectionSignal,
 } from './observables/transport.js';
+
+// The browser's way in: a WebSocket to a pando-rx bridge, and the bridge's message format.
+export { connectBrowser, type ConnectBrowserOptions } from './observables/connect-browser.js';
+export { WebSocketTransport, type WebSocketTransportOptions } from './observables/transports/websocket/websocket-transport.js';
+export type { WebSocketLike, WebSocketConstructor, ReconnectOptions } from './observables/transports/websocket/bridge-socket.js';
+export {
+  BridgeClientMessage,
+  BridgeServerMessage,
+  BridgeErrorCode,
+  BridgeMessageError,
+  BRIDGE_PROTOCOL_VERSION,
+  BRIDGE_REFUSED_CODE,
+  decodeBridgeClientMessage,
+  decodeBridgeServerMessage,
+  encodeBridgeMessage,
+} from './codecs/bridge.js';

@@ -57,3 +57,13 @@ export {
   type NotConfirmedReason,
 } from './observables/discovery/index.js';
 export { watchFleet, type Fleet, type FleetChange, type FleetEvent, type FleetOptions } from './observables/fleet.js';
+
+// Serving an instance to browsers: the WebSocket bridge.
+export {
+  startBridge,
+  BridgeOptionsError,
+  type Bridge,
+  type BridgeOptions,
+  type BridgeStats,
+  type BridgeTarget,
+} from './bridge/start-bridge.js';

@@ -7,6 +7,7 @@
  * pando-rx tail --topic llm.token        # its events as they happen
  * pando-rx send 5b0c "run the tests"     # a message, and the reply as it streams
  * pando-rx simulate                      # a fake instance to try all of this on
+ * pando-rx bridge                        # serve this directory's instance to browsers
  * ```
  *
  * The logic is `run(argv, io)`, callable from tests; the module runs it on the process when
@@ -15,6 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { bridge, BRIDGE_TOKEN_ENV, type BridgeCommandOptions } from './bridge-command.js';
 import { instances, type InstancesOptions } from './instances.js';
 import { sessions, tail, type SessionsOptions, type TailOptions } from './live-commands.js';
 import { makeOutput, processIo, type CliIo, type Output } from './output.js';
@@ -173,6 +175,19 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
     .option('-q, --quiet', 'do not log requests and turns')
     .option('--json', 'machine-readable output: one JSON object per line (ready, request, turn, stopped)')
     .action(async (opts: SimulateOptions) => done(await simulate(opts, out)));
+
+  withConnectionOptions(
+    program
+      .command('bridge')
+      .description('serve the instance to browsers over a WebSocket (connectBrowser), until Ctrl-C; read-only unless --allow-control')
+      .option('--host <address>', 'the address to bind (anything but loopback also needs --allow-non-loopback)', '127.0.0.1')
+      .option('--port <port>', 'the port (0: any free port)', port, 8787)
+      .option('--token <token>', `the token every connection must carry (default: $${BRIDGE_TOKEN_ENV}, else a random one, printed)`)
+      .option('--allow-origin <origin>', "a web page's origin allowed to connect, e.g. http://localhost:4200; repeat it for more", collect)
+      .option('--allow-control', 'forward message.send, session.interrupt and session.activate (default: read-only)')
+      .option('--allow-non-loopback', 'allow a --host that is not loopback (prints a warning)')
+      .option('--max-connections <n>', 'how many WebSocket connections at once (a browser uses two)', count),
+  ).action(async (opts: BridgeCommandOptions) => done(await bridge(opts, out)));
 
   return program;
 };

@@ -1,0 +1,74 @@
+import WebSocket from 'ws';
+import { run, type CliIo } from '../../src/cli/main.js';
+import { startFakeInstance, type FakeInstance } from '../../src/testing/index.js';
+
+/** `pando-rx bridge` in this process: started, used by a WebSocket client, stopped by the abort signal. */
+describe('pando-rx bridge', () => {
+  let fake: FakeInstance;
+  beforeEach(async () => {
+    fake = await startFakeInstance({ heartbeatIntervalMs: 0 });
+  });
+  afterEach(() => fake.stop({ silent: true }));
+
+  const start = (args: string[], env: Record<string, string> = {}) => {
+    let out = '';
+    let err = '';
+    let wake: () => void = () => undefined;
+    const controller = new AbortController();
+    const io: CliIo = {
+      stdout: { write: (chunk: string) => ((out += chunk), wake()) },
+      stderr: { write: (chunk: string) => void (err += chunk) },
+      env,
+      cwd: '/',
+      isTTY: false,
+      signal: controller.signal,
+    };
+    const code = run(['bridge', '--pub', fake.pubEndpoint, '--rpc', fake.rpcEndpoint, '--port', '0', ...args], io);
+    const line = (pattern: RegExp): Promise<string> =>
+      new Promise((resolve, reject) => {
+        const guard = setTimeout(() => reject(new Error(`no line ${pattern} in ${JSON.stringify(out)} / ${JSON.stringify(err)}`)), 5000);
+        const check = (): void => {
+          const found = out.split('\n').find((l) => pattern.test(l));
+          if (found === undefined) return;
+          clearTimeout(guard);
+          wake = () => undefined;
+          resolve(found);
+        };
+        wake = check;
+        check();
+      });
+    return { code, line, stop: () => controller.abort(), stderr: () => err };
+  };
+
+  it('prints its URL and token (--json), serves a WebSocket client with them, and stops on Ctrl-C with exit 0', async () => {
+    const bridge = start(['--json', '--allow-control'], { PANDO_RX_BRIDGE_TOKEN: 'from-the-environment' });
+    const ready = JSON.parse(await bridge.line(/"event":"ready"/)) as { url: string; token: string; control: boolean };
+    expect(ready).toMatchObject({ url: expect.stringMatching(/^ws:\/\/127\.0\.0\.1:\d+\/$/), token: 'from-the-environment', control: true });
+    const ws = new WebSocket(`${ready.url}?side=events&token=${ready.token}`);
+    const hello = await new Promise<string>((resolve, reject) => {
+      ws.once('message', (data) => resolve(String(data)));
+      ws.once('error', reject);
+    });
+    expect(JSON.parse(hello)).toEqual({ type: 'hello', version: 1, control: true });
+    const closed = new Promise<void>((resolve) => ws.once('close', () => resolve()));
+    bridge.stop();
+    expect(await bridge.code).toBe(0);
+    await closed;
+    expect(JSON.parse(await bridge.line(/"event":"stopped"/))).toMatchObject({ event: 'stopped', connections: 1 });
+  });
+
+  it('refuses a non-loopback --host without --allow-non-loopback (usage error, nothing bound)', async () => {
+    const bridge = start(['--host', '0.0.0.0']);
+    expect(await bridge.code).toBe(2);
+    expect(bridge.stderr()).toContain('not loopback');
+  });
+
+  it('prints a generated token and says read-only', async () => {
+    const bridge = start([]);
+    const token = (await bridge.line(/^ {2}token /)).trim().split(/\s+/)[1]!;
+    expect(token.length).toBeGreaterThanOrEqual(24);
+    expect(await bridge.line(/^ {2}control /)).toContain('read-only');
+    bridge.stop();
+    expect(await bridge.code).toBe(0);
+  });
+});
