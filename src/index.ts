@@ -57,3 +57,23 @@ export {
   type NotConfirmedReason,
 } from './observables/discovery/index.js';
 export { watchFleet, type Fleet, type FleetChange, type FleetEvent, type FleetOptions } from './observables/fleet.js';
+
+// Beyond one machine: the NATS transport, and the relay that serves this host's instances.
+export {
+  connectNats,
+  NatsTransport,
+  encodeToken,
+  decodeToken,
+  eventSubject,
+  rpcSubject,
+  statusSubject,
+  statusRequestSubject,
+  subjectForPrefix,
+  FLEET_JOIN_SUBJECT,
+  FLEET_LEAVE_SUBJECT,
+  RelayErrorCode,
+  type ConnectNatsOptions,
+  type NatsOptions,
+  type RelayStatus,
+} from './observables/transports/nats/index.js';
+export { startRelay, READ_ONLY_METHODS, type Relay, type RelayOptions } from './relay/index.js';
