@@ -62,6 +62,7 @@ export { watchFleet, type Fleet, type FleetChange, type FleetEvent, type FleetOp
 export {
   connectNats,
   NatsTransport,
+  natsOptionsFromEnv,
   encodeToken,
   decodeToken,
   eventSubject,

@@ -4,12 +4,8 @@
  * go to the NATS client only, and are never printed: server URLs are shown without their
  * user info.
  */
-import * as fs from 'node:fs';
-import * as path from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { credsAuthenticator } from 'nats';
-import { startRelay, type Relay } from '../relay/index.js';
-import type { NatsOptions } from '../observables/transports/nats/nats-transport.js';
+import { natsOptionsFromEnv, startRelay, type NatsOptions, type Relay } from '../index.js';
 import type { Output } from './output.js';
 import { CliError, EXIT_OK, aborted$, registryDirFor, usageError } from './target.js';
 
@@ -26,25 +22,6 @@ export interface RelayCommandOptions {
 /** `nats://user:secret@host:4222` → `nats://host:4222`: what may be printed of a server. */
 export const withoutCredentials = (url: string): string => url.replace(/^([a-z]+:\/\/)[^@/]*@/i, '$1');
 
-/** The NATS options of the command: servers, plus credentials from `NATS_TOKEN`, `NATS_USER`/`NATS_PASSWORD` or `NATS_CREDS` (a file). */
-export const natsOptionsFrom = (servers: readonly string[], env: Readonly<Record<string, string | undefined>>, cwd: string): NatsOptions => {
-  const options: { -readonly [K in keyof NatsOptions]: NatsOptions[K] } = { servers: [...servers] };
-  if (env['NATS_TOKEN'] !== undefined && env['NATS_TOKEN'] !== '') options.token = env['NATS_TOKEN'];
-  if (env['NATS_USER'] !== undefined && env['NATS_USER'] !== '') {
-    options.user = env['NATS_USER'];
-    options.pass = env['NATS_PASSWORD'] ?? '';
-  }
-  const creds = env['NATS_CREDS'];
-  if (creds !== undefined && creds !== '') {
-    try {
-      options.authenticator = credsAuthenticator(fs.readFileSync(path.resolve(cwd, creds)));
-    } catch (error) {
-      throw new CliError(`cannot read NATS_CREDS ${creds}: ${(error as NodeJS.ErrnoException).code ?? 'unreadable'}`);
-    }
-  }
-  return options;
-};
-
 /** `relay`: runs until Ctrl-C (or SIGTERM), then announces its instances gone and stops. */
 export const relay = async (options: RelayCommandOptions, out: Output): Promise<number> => {
   const io = out.io;
@@ -52,7 +29,13 @@ export const relay = async (options: RelayCommandOptions, out: Output): Promise<
   if (servers.length === 0) throw usageError('relay needs --nats <url>, e.g. --nats nats://127.0.0.1:4222');
   const shown = servers.map(withoutCredentials).join(', ');
   const registryDir = registryDirFor(io, options.registry);
-  const started = startRelay({ nats: natsOptionsFrom(servers, io.env, io.cwd), registryDir, allowControl: options.allowControl === true });
+  let nats: NatsOptions;
+  try {
+    nats = natsOptionsFromEnv(servers, io.env, io.cwd);
+  } catch (error) {
+    throw new CliError((error as Error).message);
+  }
+  const started = startRelay({ nats, registryDir, allowControl: options.allowControl === true });
   const running = await Promise.race([started, firstValueFrom(aborted$(io.signal)).then(() => undefined)]);
   if (running === undefined) {
     // Ctrl-C before the NATS server answered: close the relay as soon as it exists.

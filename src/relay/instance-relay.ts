@@ -19,7 +19,7 @@ const decoder = new TextDecoder();
 export interface InstanceRelayCounts {
   /** Frames published to NATS. */
   readonly published: number;
-  /** Frames the NATS client refused (its reconnect buffer full): lost. */
+  /** Frames not published because the NATS server could not be reached: lost. */
   readonly dropped: number;
 }
 
@@ -29,6 +29,14 @@ const topicOf = (frame: Uint8Array): string => {
   return decoder.decode(nul < 0 ? frame : frame.subarray(0, nul));
 };
 
+/** How an {@link InstanceRelay} runs. */
+export interface InstanceRelayOptions extends RpcForwarderOptions {
+  /** Publish the status again this often, in ms (clients take three periods of silence as the relay gone). */
+  readonly statusIntervalMs: number;
+  /** Whether the NATS connection is up now: frames are dropped (and counted) while it is not. */
+  readonly online: () => boolean;
+}
+
 /**
  * Relays one instance of this host to NATS: every frame of its PUB socket to
  * `pando.<instance>.evt.<topic>` as it came, its liveness to `pando.<instance>.status` (and the
@@ -36,11 +44,14 @@ const topicOf = (frame: Uint8Array): string => {
  *
  * The PUB socket is read through the ZeroMQ event link, whose receive loop hands each frame to
  * a synchronous `publish` (the NATS client buffers it): the relay never stops reading, so it
- * never stalls the instance's publisher. While the NATS server is away the client's reconnect
- * buffer holds what it can; frames beyond it are counted as dropped.
+ * never stalls the instance's publisher. While the NATS server is away, frames are dropped and
+ * counted, not buffered without bound to arrive late; the status is published again when the
+ * connection is back, and every `statusIntervalMs` (so clients can tell a relay that was killed).
  *
  * ```ts
- * const relay = new InstanceRelay(zeromqTransport, info, nc, { allowControl: false, deliveryTimeoutMs: 1000, replyTimeoutMs: 60_000 });
+ * const relay = new InstanceRelay(zeromqTransport, info, nc, {
+ *   allowControl: false, deliveryTimeoutMs: 1000, replyTimeoutMs: 60_000, statusIntervalMs: 5000, online: () => true,
+ * });
  * relay.close();
  * ```
  */
@@ -48,7 +59,8 @@ export class InstanceRelay {
   private readonly events: EventLink;
   private readonly forwarder: RpcForwarder;
   private readonly subscriptions: Subscription[];
-  private state: RelayStatus['state'] = 'down';
+  private state: RelayStatus['state'] = 'connecting';
+  private readonly ticker: ReturnType<typeof setInterval>;
   private published = 0;
   private dropped = 0;
   private closed = false;
@@ -57,7 +69,7 @@ export class InstanceRelay {
     transport: Transport,
     readonly instance: InstanceInfo,
     private readonly nc: NatsConnection,
-    options: RpcForwarderOptions,
+    private readonly options: InstanceRelayOptions,
   ) {
     const id = instance.instance_id;
     this.forwarder = new RpcForwarder(transport, instance.rpcEndpoint, options);
@@ -77,6 +89,7 @@ export class InstanceRelay {
       error: () => this.setState('down'),
     });
     this.events.subscribe('');
+    this.ticker = setInterval(() => this.publish(statusSubject(id), this.statusBody(), false), options.statusIntervalMs);
   }
 
   /** How many frames were published and dropped. */
@@ -95,6 +108,7 @@ export class InstanceRelay {
   close(): void {
     if (this.closed) return;
     this.closed = true;
+    clearInterval(this.ticker);
     this.events.close();
     this.forwarder.close();
     this.state = 'gone';
@@ -110,7 +124,7 @@ export class InstanceRelay {
   }
 
   private statusBody(): Uint8Array {
-    const status: RelayStatus = { instanceId: this.instance.instance_id, state: this.state };
+    const status: RelayStatus = { instanceId: this.instance.instance_id, state: this.state, everyMs: this.options.statusIntervalMs };
     return encoder.encode(JSON.stringify(status));
   }
 
@@ -120,7 +134,10 @@ export class InstanceRelay {
   }
 
   private publish(subject: string, data: Uint8Array, frame: boolean): void {
-    if (this.nc.isClosed()) return;
+    if (this.nc.isClosed() || !this.options.online()) {
+      if (frame) this.dropped++;
+      return;
+    }
     try {
       this.nc.publish(subject, data);
       if (frame) this.published++;

@@ -20,6 +20,8 @@ export interface RelayOptions {
   readonly deliveryTimeoutMs?: number;
   /** How long a delivered request waits for its instance's reply before it is forgotten (default 60,000). */
   readonly replyTimeoutMs?: number;
+  /** How often each instance's status is published again, in ms (default 5000). */
+  readonly statusIntervalMs?: number;
   /** The listings to follow (default: `watchInstances` over the registry). */
   readonly listing$?: Observable<InstanceListing>;
   /** How the relay reaches its instances (default: ZeroMQ). */
@@ -30,7 +32,9 @@ export interface RelayOptions {
 export interface Relay {
   /** The ids of the instances relayed now; a new array on each change (replays the current one). */
   readonly instances$: Observable<readonly string[]>;
-  /** Frames published to NATS and dropped (NATS client buffer full), over every instance so far. */
+  /** Whether the relay's NATS connection is up (replays the current state). */
+  readonly nats$: Observable<'connected' | 'disconnected'>;
+  /** Frames published to NATS, and dropped while NATS could not be reached, over every instance so far. */
   readonly counts: { readonly published: number; readonly dropped: number };
   /** Stops: every instance is announced as gone and leaves the fleet, then the NATS connection closes. */
   close(): Promise<void>;
@@ -62,7 +66,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     allowControl: options.allowControl ?? false,
     deliveryTimeoutMs: options.deliveryTimeoutMs ?? 1000,
     replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
+    statusIntervalMs: options.statusIntervalMs ?? 5000,
+    online: () => nats$.value === 'connected',
   };
+  const nats$ = new BehaviorSubject<'connected' | 'disconnected'>('connected');
   const relays = new Map<string, { key: string; relay: InstanceRelay }>();
   const instances$ = new BehaviorSubject<readonly string[]>([]);
   let finished = { published: 0, dropped: 0 };
@@ -103,12 +110,17 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
 
   void (async () => {
     for await (const status of nc.status()) {
-      if (status.type === Events.Reconnect) for (const { relay } of relays.values()) relay.reannounce();
+      if (status.type === Events.Disconnect) nats$.next('disconnected');
+      else if (status.type === Events.Reconnect) {
+        nats$.next('connected');
+        for (const { relay } of relays.values()) relay.reannounce();
+      }
     }
   })();
 
   return {
     instances$: instances$.asObservable(),
+    nats$: nats$.asObservable(),
     get counts() {
       let { published, dropped } = finished;
       for (const { relay } of relays.values()) {
@@ -124,6 +136,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       for (const id of [...relays.keys()]) stop(id);
       instances$.next([]);
       instances$.complete();
+      nats$.complete();
       if (!nc.isClosed()) {
         await nc.flush().catch(() => undefined);
         await nc.close();

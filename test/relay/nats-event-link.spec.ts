@@ -23,6 +23,34 @@ describe('the NATS event link (real nats-server, a hand-made relay)', () => {
     await server.kill();
   });
 
+  it('says unreachable when the relay falls silent for three of its status periods (a killed relay)', async () => {
+    const silent = await connect({ servers: server.url });
+    // A relay that answers once, promises a status every 50 ms, and then says nothing more.
+    silent.subscribe(statusRequestSubject('quiet'), { callback: (_err, msg) => msg.respond(encoder.encode('{"instanceId":"quiet","state":"up","everyMs":50}')) });
+    await silent.flush();
+    const kinds: string[] = [];
+    let resolveGone!: () => void;
+    const gone = new Promise<void>((resolve) => (resolveGone = resolve));
+    const link = new NatsTransport({ servers: server.url }).openEvents('quiet', {
+      next: (signal) => {
+        kinds.push(signal.kind);
+        if (signal.kind === 'unreachable') resolveGone();
+      },
+      error: (err) => {
+        throw err;
+      },
+    });
+    const started = Date.now();
+    try {
+      await gone;
+      expect(kinds).toEqual(['connected', 'unreachable']);
+      expect(Date.now() - started).toBeGreaterThanOrEqual(140);
+    } finally {
+      link.close();
+      await silent.close();
+    }
+  });
+
   it('reports each frame once, even on overlapping subscriptions, and only frames of a subscribed prefix', async () => {
     const signals: EventLinkSignal[] = [];
     let connected!: () => void;

@@ -59,6 +59,18 @@ const setUp = async (options: { readonly allowControl?: boolean } = {}): Promise
   return { nats, fake, relay, client, seen };
 };
 
+/** Resolves once `condition()` holds (checked every 10 ms; the guard turns a hang into a failure). */
+const until = (condition: () => boolean, guardMs = 10_000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = (): void => {
+      if (condition()) resolve();
+      else if (Date.now() - started > guardMs) reject(new Error('condition not met in time'));
+      else setTimeout(check, 10);
+    };
+    check();
+  });
+
 /** Waits until the client has seen a heartbeat after `from` events: the whole chain is live. */
 const chainLive = (client: RemoteInstance): Promise<unknown> => waitFor(client.events$, (event) => event.topic === 'instance.heartbeat');
 
@@ -128,6 +140,32 @@ describe('the NATS relay and transport (real nats-server, fake instance)', () =>
     expect((await firstValueFrom(client.ping())).instance_id).toBe(fake.instanceId);
     expect(statuses).toContain('unreachable');
     expect(statuses).not.toContain('down');
+  });
+
+  it('drops what the instance publishes while NATS is away (counted), never delivers it late, and never stalls the instance', async () => {
+    const { nats, fake, relay, client } = await setUp();
+    await waitFor(client.status$, (status) => status === 'alive');
+    await chainLive(client);
+    const late: PandoEvent[] = [];
+    const watching = client.events$.subscribe((event) => {
+      if (event.topic === 'llm.token' && (event.payload as { token?: unknown }).token === 'while NATS is down') late.push(event);
+    });
+    closers.push(() => watching.unsubscribe());
+
+    await nats.kill();
+    await waitFor(relay.nats$, (state) => state === 'disconnected');
+    const before = relay.counts.dropped;
+    for (let i = 0; i < 200; i++) await fake.publishTopic('llm.token', { session_id: 's1', token: 'while NATS is down' });
+    // The relay keeps reading the PUB socket while NATS is away: every frame is read and counted.
+    await until(() => relay.counts.dropped - before >= 200);
+    await nats.restart();
+    await waitFor(relay.nats$, (state) => state === 'connected', 15_000);
+    await waitFor(client.status$, (status) => status === 'alive', 15_000);
+    const token = waitFor(client.events$, (event) => event.topic === 'llm.token');
+    await fake.publishTopic('llm.token', { session_id: 's1', token: 'after' });
+    expect((await token).payload).toEqual(expect.objectContaining({ token: 'after' }));
+    expect(relay.counts.dropped - before).toBeGreaterThanOrEqual(200);
+    expect(late).toEqual([]);
   });
 
   it('reports the instance down (not unreachable) when the relay loses it, and refuses its RPC at once', async () => {

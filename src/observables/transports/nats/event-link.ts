@@ -6,7 +6,8 @@ import { statusRequestSubject, statusSubject, subjectForPrefix, type RelayStatus
 /** How long the relay has to answer the current status of the instance, in ms. */
 const STATUS_TIMEOUT_MS = 2000;
 
-const SIGNAL_OF: Readonly<Record<RelayStatus['state'] | 'nats-down', LinkConnectionSignal['kind']>> = {
+const SIGNAL_OF: Readonly<Record<RelayStatus['state'] | 'nats-down', LinkConnectionSignal['kind'] | undefined>> = {
+  connecting: undefined,
   up: 'connected',
   down: 'disconnected',
   gone: 'unreachable',
@@ -31,7 +32,7 @@ const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
 };
 
 const isRelayStatus = (value: unknown): value is RelayStatus =>
-  typeof value === 'object' && value !== null && ['up', 'down', 'gone'].includes((value as { state?: unknown }).state as string);
+  typeof value === 'object' && value !== null && ['connecting', 'up', 'down', 'gone'].includes((value as { state?: unknown }).state as string);
 
 /**
  * An {@link EventLink} over NATS: the frames a relay publishes for one instance.
@@ -43,7 +44,8 @@ const isRelayStatus = (value: unknown): value is RelayStatus =>
  *
  * Signals: `connected` / `disconnected` follow what the relay says of the instance (its status
  * subject, and its answer on `status.get` after each (re)connection); `unreachable` when the
- * NATS server cannot be reached, when no relay answers for the instance, or when its relay left.
+ * NATS server cannot be reached, when no relay answers for the instance, when its relay left, or
+ * when its relay has been silent for three of its status periods (`everyMs`: killed, or cut off).
  */
 export function openNatsEventLink(shared: SharedNatsConnection, instanceId: string, sink: LinkSink<EventLinkSignal>): EventLink {
   const prefixes = new Map<string, Uint8Array>();
@@ -54,9 +56,26 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
   let closed = false;
   let epoch = 0;
 
+  let silence: ReturnType<typeof setTimeout> | undefined;
+  const quiet = (): void => {
+    if (silence !== undefined) clearTimeout(silence);
+    silence = undefined;
+  };
+  /** A status arrived: report it, and expect the next one within three of its periods. */
+  const heard = (status: RelayStatus): void => {
+    quiet();
+    report(status.state);
+    if (status.everyMs !== undefined && status.everyMs > 0 && status.state !== 'gone' && !closed) {
+      silence = setTimeout(() => {
+        silence = undefined;
+        report('gone');
+      }, 3 * status.everyMs);
+    }
+  };
+
   const report = (state: keyof typeof SIGNAL_OF): void => {
     const kind = SIGNAL_OF[state];
-    if (closed || kind === last) return;
+    if (closed || kind === undefined || kind === last) return;
     last = kind;
     sink.next({ kind } as LinkConnectionSignal);
   };
@@ -103,7 +122,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       const reply = await nc.request(statusRequestSubject(instanceId), undefined, { timeout: STATUS_TIMEOUT_MS });
       if (at !== epoch) return;
       const status: unknown = JSON.parse(new TextDecoder().decode(reply.data));
-      if (isRelayStatus(status)) report(status.state);
+      if (isRelayStatus(status)) heard(status);
     } catch {
       if (at === epoch) report('gone');
     }
@@ -120,7 +139,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
             if (err !== null || closed) return;
             try {
               const status: unknown = JSON.parse(new TextDecoder().decode(msg.data));
-              if (isRelayStatus(status)) report(status.state);
+              if (isRelayStatus(status)) heard(status);
             } catch {
               // not a status: ignored
             }
@@ -132,6 +151,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
     },
     down: () => {
       epoch++;
+      quiet();
       report('nats-down');
     },
   });
@@ -151,6 +171,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       if (closed) return;
       closed = true;
       epoch++;
+      quiet();
       if (connection !== undefined && !connection.isClosed()) {
         for (const subscription of subscriptions.values()) subscription.unsubscribe();
         statusSubscription?.unsubscribe();

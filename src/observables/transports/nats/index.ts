@@ -1,5 +1,6 @@
 export { NatsTransport, type NatsOptions } from './nats-transport.js';
 export { connectNats, type ConnectNatsOptions } from './connect-nats.js';
+export { natsOptionsFromEnv } from './env-options.js';
 export {
   encodeToken,
   decodeToken,

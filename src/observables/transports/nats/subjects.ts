@@ -102,8 +102,13 @@ export const subjectForPrefix = (instanceId: string, prefix: string): string => 
 export interface RelayStatus {
   /** The instance's id. */
   readonly instanceId: string;
-  /** `up`: the relay is connected to its PUB socket; `down`: not; `gone`: the relay stopped serving it. */
-  readonly state: 'up' | 'down' | 'gone';
+  /**
+   * `connecting`: the relay has not reached the instance yet; `up`: its PUB socket is connected;
+   * `down`: the connection dropped; `gone`: the relay stopped serving it.
+   */
+  readonly state: 'connecting' | 'up' | 'down' | 'gone';
+  /** The relay publishes its status again at least this often (ms): silence for three times as long means it is gone. */
+  readonly everyMs?: number;
 }
 
 /** The JSON-RPC error codes with which a relay answers a request it did not pass on. */
