@@ -4,7 +4,8 @@ import { join } from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { startRelay, type Relay } from '../../src/relay';
-import { connectNats, RelayErrorCode } from '../../src/observables/transports/nats';
+import { connect } from 'nats';
+import { connectNats, RelayErrorCode, rpcSubject } from '../../src/observables/transports/nats';
 import type { RemoteInstance } from '../../src/observables/remote-instance';
 import type { PandoEvent } from '../../src/codecs/topics';
 import { RpcError } from '../../src/observables/rpc-errors';
@@ -188,5 +189,18 @@ describe('the NATS relay and transport (real nats-server, fake instance)', () =>
     const error = await firstValueFrom(stranger.ping()).catch((err: unknown) => err);
     expect(error).toBeInstanceOf(RpcError);
     expect((error as RpcError).code).toBe(RelayErrorCode.NoRelay);
+  });
+
+  it('keeps apart the requests of different clients that use the same id (plain NATS requests)', async () => {
+    const { nats, fake } = await setUp();
+    const raw = await connect({ servers: nats.url });
+    closers.push(() => raw.close());
+    const ask = async (method: string, params: unknown): Promise<{ id?: unknown; result?: unknown }> => {
+      const reply = await raw.request(rpcSubject(fake.instanceId), new TextEncoder().encode(JSON.stringify({ jsonrpc: '2.0', id: '1', method, params })), { timeout: 5000 });
+      return JSON.parse(new TextDecoder().decode(reply.data)) as { id?: unknown; result?: unknown };
+    };
+    const [ping, session] = await Promise.all([ask('instance.ping', {}), ask('session.get', { session_id: 's1' })]);
+    expect(ping).toEqual(expect.objectContaining({ id: '1', result: expect.objectContaining({ instance_id: fake.instanceId }) }));
+    expect(session).toEqual(expect.objectContaining({ id: '1', result: expect.objectContaining({ id: 's1', title: 'First' }) }));
   });
 });
