@@ -67,3 +67,24 @@ export {
   type BridgeStats,
   type BridgeTarget,
 } from './bridge/start-bridge.js';
+
+// Beyond one machine: the NATS transport, and the relay that serves this host's instances.
+export {
+  connectNats,
+  NatsTransport,
+  natsOptionsFromEnv,
+  encodeToken,
+  decodeToken,
+  eventSubject,
+  rpcSubject,
+  statusSubject,
+  statusRequestSubject,
+  subjectForPrefix,
+  FLEET_JOIN_SUBJECT,
+  FLEET_LEAVE_SUBJECT,
+  RelayErrorCode,
+  type ConnectNatsOptions,
+  type NatsOptions,
+  type RelayStatus,
+} from './observables/transports/nats/index.js';
+export { startRelay, READ_ONLY_METHODS, type Relay, type RelayOptions } from './relay/index.js';

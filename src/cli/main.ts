@@ -21,6 +21,7 @@ import { instances, type InstancesOptions } from './instances.js';
 import { sessions, tail, type SessionsOptions, type TailOptions } from './live-commands.js';
 import { makeOutput, processIo, type CliIo, type Output } from './output.js';
 import { activate, interrupt, messages, ping, send, type MessagesOptions, type SendOptions } from './rpc-commands.js';
+import { relay, type RelayCommandOptions } from './relay.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, InterruptedError, type TargetOptions } from './target.js';
 
@@ -188,6 +189,16 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
       .option('--allow-non-loopback', 'allow a --host that is not loopback (prints a warning)')
       .option('--max-connections <n>', 'how many WebSocket connections at once (a browser uses two)', count),
   ).action(async (opts: BridgeCommandOptions) => done(await bridge(opts, out)));
+
+  program
+    .command('relay')
+    .description("relay this host's instances (the registry) to a NATS server, until Ctrl-C: events, liveness, RPC (see docs/scale-out.md)")
+    .requiredOption('--nats <url>', 'a NATS server, e.g. nats://127.0.0.1:4222; repeat it or use commas for more', collect)
+    .option('--registry <dir>', 'the registry of the instances to relay (default: $PANDO_REGISTRY_DIR, else /tmp/pando-instances)')
+    .option('--allow-control', 'pass control methods on (message.send, session.activate, session.interrupt); default: read-only')
+    .option('--json', 'machine-readable output: one JSON object per line (ready, instances, stopped)')
+    .addHelpText('after', '\nCredentials come from the environment, never from the command line: NATS_TOKEN, or NATS_USER and\nNATS_PASSWORD, or NATS_CREDS (a credentials file). They are never printed.')
+    .action(async (opts: RelayCommandOptions) => done(await relay(opts, out)));
 
   return program;
 };

@@ -1,0 +1,98 @@
+import { createInbox, type NatsConnection, type Subscription } from 'nats';
+import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
+import type { SharedNatsConnection } from './nats-connection.js';
+import { RelayErrorCode, rpcSubject } from './subjects.js';
+
+/** How many unanswered requests a link remembers (for a "no relay" answer); the oldest go first. */
+const MAX_REMEMBERED = 10_000;
+
+const encoder = new TextEncoder();
+
+/** The id of a JSON-RPC request (`""` when it has none we can read). */
+const idOf = (json: string): string => {
+  try {
+    const id = (JSON.parse(json) as { id?: unknown }).id;
+    return typeof id === 'string' ? id : '';
+  } catch {
+    return '';
+  }
+};
+
+/**
+ * A {@link RequestLink} over NATS request-reply, to the relay that serves one instance.
+ *
+ * Each request is published on `pando.<instance>.rpc` with its own reply subject under one
+ * inbox of the link (`<inbox>.<n>`), so that replies, in any order, come back to this link
+ * alone and a "no responders" status (no relay serves the instance) names the request it
+ * answers: it is reported as a JSON-RPC error reply `RelayErrorCode.NoRelay` with the
+ * request's id (nothing was delivered).
+ *
+ * `send` answers `false` at once while the NATS server cannot be reached (nothing is buffered
+ * in the NATS client for later), `true` once the request is handed to the connection.
+ * Signals: `connected` then `ready` when the connection is up, `unreachable` when it drops.
+ */
+export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: string, sink: LinkSink<RequestLinkSignal>): RequestLink {
+  const inbox = createInbox();
+  const ids = new Map<number, string>();
+  let sequence = 0;
+  let connection: NatsConnection | undefined;
+  let replies: Subscription | undefined;
+  let closed = false;
+
+  const onReply = (subject: string, data: Uint8Array, noResponders: boolean): void => {
+    if (closed) return;
+    const n = Number(subject.slice(inbox.length + 1));
+    const id = ids.get(n);
+    ids.delete(n);
+    if (noResponders) {
+      if (id === undefined) return;
+      const error = { code: RelayErrorCode.NoRelay, message: `no relay serves instance ${instanceId} (not delivered)` };
+      sink.next({ kind: 'reply', frame: encoder.encode(JSON.stringify({ jsonrpc: '2.0', id, error })) });
+      return;
+    }
+    sink.next({ kind: 'reply', frame: data });
+  };
+
+  const leave = shared.join({
+    up: (nc) => {
+      if (closed) return;
+      if (connection !== nc) {
+        connection = nc;
+        replies = nc.subscribe(`${inbox}.>`, {
+          callback: (err, msg) => {
+            if (err === null) onReply(msg.subject, msg.data, msg.headers?.code === 503 && msg.data.length === 0);
+          },
+        });
+      }
+      sink.next({ kind: 'connected' });
+      sink.next({ kind: 'ready' });
+    },
+    down: () => {
+      if (!closed) sink.next({ kind: 'unreachable' });
+    },
+  });
+
+  return {
+    send: (json) => {
+      const nc = shared.current;
+      if (closed || nc === undefined || nc !== connection) return false;
+      const n = ++sequence;
+      ids.set(n, idOf(json));
+      if (ids.size > MAX_REMEMBERED) ids.delete(ids.keys().next().value!);
+      try {
+        nc.publish(rpcSubject(instanceId), encoder.encode(json), { reply: `${inbox}.${n}` });
+      } catch {
+        ids.delete(n);
+        return false;
+      }
+      return true;
+    },
+    close: () => {
+      if (closed) return;
+      closed = true;
+      if (connection !== undefined && !connection.isClosed()) replies?.unsubscribe();
+      ids.clear();
+      leave();
+    },
+  };
+}

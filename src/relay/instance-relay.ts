@@ -1,0 +1,148 @@
+import type { NatsConnection, Subscription } from 'nats';
+import type { InstanceInfo } from '../observables/discovery/index.js';
+import type { EventLink, Transport } from '../observables/transport.js';
+import {
+  FLEET_JOIN_SUBJECT,
+  FLEET_LEAVE_SUBJECT,
+  rpcSubject,
+  statusRequestSubject,
+  statusSubject,
+  type RelayStatus,
+} from '../observables/transports/nats/subjects.js';
+import { eventSubject } from '../observables/transports/nats/subjects.js';
+import { RpcForwarder, type RpcForwarderOptions } from './rpc-forwarder.js';
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/** What a relay counts for one instance. */
+export interface InstanceRelayCounts {
+  /** Frames published to NATS. */
+  readonly published: number;
+  /** Frames not published because the NATS server could not be reached: lost. */
+  readonly dropped: number;
+}
+
+/** The topic of a frame: its bytes up to the first NUL (the whole frame when there is none). */
+const topicOf = (frame: Uint8Array): string => {
+  const nul = frame.indexOf(0);
+  return decoder.decode(nul < 0 ? frame : frame.subarray(0, nul));
+};
+
+/** How an {@link InstanceRelay} runs. */
+export interface InstanceRelayOptions extends RpcForwarderOptions {
+  /** Publish the status again this often, in ms (clients take three periods of silence as the relay gone). */
+  readonly statusIntervalMs: number;
+  /** Whether the NATS connection is up now: frames are dropped (and counted) while it is not. */
+  readonly online: () => boolean;
+}
+
+/**
+ * Relays one instance of this host to NATS: every frame of its PUB socket to
+ * `pando.<instance>.evt.<topic>` as it came, its liveness to `pando.<instance>.status` (and the
+ * answer of `…status.get`), and its RPC from `pando.<instance>.rpc` (see `RpcForwarder`).
+ *
+ * The PUB socket is read through the ZeroMQ event link, whose receive loop hands each frame to
+ * a synchronous `publish` (the NATS client buffers it): the relay never stops reading, so it
+ * never stalls the instance's publisher. While the NATS server is away, frames are dropped and
+ * counted, not buffered without bound to arrive late; the status is published again when the
+ * connection is back, and every `statusIntervalMs` (so clients can tell a relay that was killed).
+ *
+ * ```ts
+ * const relay = new InstanceRelay(zeromqTransport, info, nc, {
+ *   allowControl: false, deliveryTimeoutMs: 1000, replyTimeoutMs: 60_000, statusIntervalMs: 5000, online: () => true,
+ * });
+ * relay.close();
+ * ```
+ */
+export class InstanceRelay {
+  private readonly events: EventLink;
+  private readonly forwarder: RpcForwarder;
+  private readonly subscriptions: Subscription[];
+  private state: RelayStatus['state'] = 'connecting';
+  private readonly ticker: ReturnType<typeof setInterval>;
+  private published = 0;
+  private dropped = 0;
+  private closed = false;
+
+  constructor(
+    transport: Transport,
+    readonly instance: InstanceInfo,
+    private readonly nc: NatsConnection,
+    private readonly options: InstanceRelayOptions,
+  ) {
+    const id = instance.instance_id;
+    this.forwarder = new RpcForwarder(transport, instance.rpcEndpoint, options);
+    this.subscriptions = [
+      nc.subscribe(rpcSubject(id), { callback: (err, msg) => (err === null ? this.forwarder.handle(msg) : undefined) }),
+      nc.subscribe(statusRequestSubject(id), {
+        callback: (err, msg) => (err === null ? msg.respond(this.statusBody()) : undefined),
+      }),
+    ];
+    this.announce(FLEET_JOIN_SUBJECT);
+    this.events = transport.openEvents(instance.pubEndpoint, {
+      next: (signal) => {
+        if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
+        else if (signal.kind === 'connected') this.setState('up');
+        else if (signal.kind === 'disconnected') this.setState('down');
+      },
+      error: () => this.setState('down'),
+    });
+    this.events.subscribe('');
+    this.ticker = setInterval(() => this.publish(statusSubject(id), this.statusBody(), false), options.statusIntervalMs);
+  }
+
+  /** How many frames were published and dropped. */
+  get counts(): InstanceRelayCounts {
+    return { published: this.published, dropped: this.dropped };
+  }
+
+  /** Says again what this relay serves (after the NATS connection came back). */
+  reannounce(): void {
+    if (this.closed) return;
+    this.announce(FLEET_JOIN_SUBJECT);
+    this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
+  }
+
+  /** Stops relaying: the instance is `gone` from this relay and leaves the fleet. */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    clearInterval(this.ticker);
+    this.events.close();
+    this.forwarder.close();
+    this.state = 'gone';
+    this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
+    this.announce(FLEET_LEAVE_SUBJECT);
+    if (!this.nc.isClosed()) for (const subscription of this.subscriptions) subscription.unsubscribe();
+  }
+
+  private setState(state: RelayStatus['state']): void {
+    if (this.closed || state === this.state) return;
+    this.state = state;
+    this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
+  }
+
+  private statusBody(): Uint8Array {
+    const status: RelayStatus = { instanceId: this.instance.instance_id, state: this.state, everyMs: this.options.statusIntervalMs };
+    return encoder.encode(JSON.stringify(status));
+  }
+
+  private announce(subject: string): void {
+    const { instance_id, path, pid, mode, is_primary } = this.instance;
+    this.publish(subject, encoder.encode(JSON.stringify({ instanceId: instance_id, path, pid, mode, isPrimary: is_primary })), false);
+  }
+
+  private publish(subject: string, data: Uint8Array, frame: boolean): void {
+    if (this.nc.isClosed() || !this.options.online()) {
+      if (frame) this.dropped++;
+      return;
+    }
+    try {
+      this.nc.publish(subject, data);
+      if (frame) this.published++;
+    } catch {
+      if (frame) this.dropped++;
+    }
+  }
+}

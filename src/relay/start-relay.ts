@@ -1,0 +1,146 @@
+import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
+import { connect, Events, type NatsConnection } from 'nats';
+import { watchInstances, type InstanceInfo, type InstanceListing } from '../observables/discovery/index.js';
+import type { Transport } from '../observables/transport.js';
+import type { NatsOptions } from '../observables/transports/nats/nats-transport.js';
+import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
+import { InstanceRelay } from './instance-relay.js';
+
+/** Options of {@link startRelay}. */
+export interface RelayOptions {
+  /** The NATS servers and credentials (passed to the NATS client, never logged). */
+  readonly nats: NatsOptions;
+  /** The registry of this host's instances (default `$PANDO_REGISTRY_DIR`, else `/tmp/pando-instances`). */
+  readonly registryDir?: string;
+  /** Answer control methods (`message.send`, `session.activate`, …); default `false`: read-only. */
+  readonly allowControl?: boolean;
+  /** How often the registry is read again, in ms (default 2000). */
+  readonly pollIntervalMs?: number;
+  /** A request that cannot leave for its instance within this many ms is refused (default 1000). */
+  readonly deliveryTimeoutMs?: number;
+  /** How long a delivered request waits for its instance's reply before it is forgotten (default 60,000). */
+  readonly replyTimeoutMs?: number;
+  /** How often each instance's status is published again, in ms (default 5000). */
+  readonly statusIntervalMs?: number;
+  /** The listings to follow (default: `watchInstances` over the registry). */
+  readonly listing$?: Observable<InstanceListing>;
+  /** How the relay reaches its instances (default: ZeroMQ). */
+  readonly transport?: Transport;
+}
+
+/** A running relay. */
+export interface Relay {
+  /** The ids of the instances relayed now; a new array on each change (replays the current one). */
+  readonly instances$: Observable<readonly string[]>;
+  /** Whether the relay's NATS connection is up (replays the current state). */
+  readonly nats$: Observable<'connected' | 'disconnected'>;
+  /** Frames published to NATS, and dropped while NATS could not be reached, over every instance so far. */
+  readonly counts: { readonly published: number; readonly dropped: number };
+  /** Stops: every instance is announced as gone and leaves the fleet, then the NATS connection closes. */
+  close(): Promise<void>;
+}
+
+/** Same instance, same process, same ports: otherwise it is relayed anew. */
+const keyOf = (instance: InstanceInfo): string =>
+  `${instance.instance_id}|${instance.pid}|${instance.pub_port}|${instance.rpc_port}`;
+
+/**
+ * Relays every instance of this host to NATS, so that clients on other hosts reach them with
+ * `connectNats()` (see `docs/scale-out.md` for the subjects). Instances are followed through the
+ * registry as `watchFleet()` follows them: one `InstanceRelay` per live instance, started when
+ * it appears, stopped (announced `gone`, and `pando.fleet.leave`) when it goes.
+ *
+ * Resolves once connected to NATS (it keeps trying until then). The NATS client reconnects by
+ * itself, forever; on reconnection every instance is announced again.
+ *
+ * ```ts
+ * const relay = await startRelay({ nats: { servers: 'nats://nats.example:4222', token: process.env.NATS_TOKEN } });
+ * relay.instances$.subscribe((ids) => console.log(`relaying ${ids.length} instances`));
+ * process.on('SIGINT', () => void relay.close());
+ * ```
+ */
+export const startRelay = async (options: RelayOptions): Promise<Relay> => {
+  const nc: NatsConnection = await connect({ ...options.nats, reconnect: true, maxReconnectAttempts: -1, waitOnFirstConnect: true });
+  const transport = options.transport ?? zeromqTransport;
+  const forwarding = {
+    allowControl: options.allowControl ?? false,
+    deliveryTimeoutMs: options.deliveryTimeoutMs ?? 1000,
+    replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
+    statusIntervalMs: options.statusIntervalMs ?? 5000,
+    online: () => nats$.value === 'connected',
+  };
+  const nats$ = new BehaviorSubject<'connected' | 'disconnected'>('connected');
+  const relays = new Map<string, { key: string; relay: InstanceRelay }>();
+  const instances$ = new BehaviorSubject<readonly string[]>([]);
+  let finished = { published: 0, dropped: 0 };
+  let closed = false;
+
+  const stop = (id: string): void => {
+    const entry = relays.get(id);
+    if (entry === undefined) return;
+    relays.delete(id);
+    entry.relay.close();
+    const { published, dropped } = entry.relay.counts;
+    finished = { published: finished.published + published, dropped: finished.dropped + dropped };
+  };
+
+  const follow = (listing: InstanceListing): void => {
+    if (closed) return;
+    const live = new Map(listing.instances.map((instance) => [instance.instance_id, instance]));
+    for (const [id, entry] of relays) {
+      const now = live.get(id);
+      if (now === undefined || keyOf(now) !== entry.key) stop(id);
+    }
+    for (const [id, instance] of live) {
+      if (relays.has(id)) continue;
+      relays.set(id, { key: keyOf(instance), relay: new InstanceRelay(transport, instance, nc, forwarding) });
+    }
+    const ids = [...relays.keys()].sort();
+    const previous = instances$.value;
+    if (ids.length !== previous.length || ids.some((id, i) => id !== previous[i])) instances$.next(ids);
+  };
+
+  const watching: Subscription = (
+    options.listing$ ??
+    watchInstances({
+      ...(options.registryDir === undefined ? {} : { registryDir: options.registryDir }),
+      ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
+    })
+  ).subscribe({ next: follow, error: () => undefined });
+
+  void (async () => {
+    for await (const status of nc.status()) {
+      if (status.type === Events.Disconnect) nats$.next('disconnected');
+      else if (status.type === Events.Reconnect) {
+        nats$.next('connected');
+        for (const { relay } of relays.values()) relay.reannounce();
+      }
+    }
+  })();
+
+  return {
+    instances$: instances$.asObservable(),
+    nats$: nats$.asObservable(),
+    get counts() {
+      let { published, dropped } = finished;
+      for (const { relay } of relays.values()) {
+        published += relay.counts.published;
+        dropped += relay.counts.dropped;
+      }
+      return { published, dropped };
+    },
+    close: async () => {
+      if (closed) return;
+      closed = true;
+      watching.unsubscribe();
+      for (const id of [...relays.keys()]) stop(id);
+      instances$.next([]);
+      instances$.complete();
+      nats$.complete();
+      if (!nc.isClosed()) {
+        await nc.flush().catch(() => undefined);
+        await nc.close();
+      }
+    },
+  };
+};
