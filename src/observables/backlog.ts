@@ -1,7 +1,7 @@
 import type { SchedulerLike, Subscription } from 'rxjs';
 
 /** Options of a `Backlog`. */
-export interface BacklogOptions {
+export interface BacklogOptions<T = unknown> {
   /** The most items kept waiting; past it the oldest is dropped (and counted). */
   readonly limit: number;
   /**
@@ -11,6 +11,13 @@ export interface BacklogOptions {
   readonly sliceMs: number;
   /** Schedules the next turn (a macrotask, so that I/O runs in between) and tells the time. */
   readonly scheduler: SchedulerLike;
+  /**
+   * Makes an item safe to keep when it has to wait (default: keep it as it is). A frame that a
+   * socket library hands over may pin a whole receive buffer (libzmq's is 8 KiB): copying the
+   * few bytes of a waiting frame lets that buffer go, so the backlog's memory is what it holds.
+   * Items delivered at once are never copied.
+   */
+  readonly retain?: (item: T) => T;
 }
 
 /**
@@ -41,7 +48,7 @@ export class Backlog<T> {
   constructor(
     private readonly deliver: (item: T) => void,
     private readonly onGap: (dropped: number) => void,
-    private readonly options: BacklogOptions,
+    private readonly options: BacklogOptions<T>,
   ) {}
 
   /** How many items wait. */
@@ -61,8 +68,11 @@ export class Backlog<T> {
       this.droppedTotal++;
       this.droppedSinceDelivery++;
     }
+    if (this.delivering || this.turn !== undefined) {
+      this.items.push(this.options.retain === undefined ? item : this.options.retain(item));
+      return;
+    }
     this.items.push(item);
-    if (this.delivering || this.turn !== undefined) return;
     this.pump();
   }
 

@@ -143,7 +143,13 @@ export class FrameHub {
       const backlog = new Backlog<EventLinkSignal>(
         (signal) => this.handOut(signal, subscriber),
         (dropped) => subscriber.next({ kind: 'gap', dropped }),
-        { scheduler: this.drain.scheduler, limit: this.drain.limit ?? DEFAULT_BACKLOG_LIMIT, sliceMs: this.drain.sliceMs ?? DEFAULT_SLICE_MS },
+        {
+          scheduler: this.drain.scheduler,
+          limit: this.drain.limit ?? DEFAULT_BACKLOG_LIMIT,
+          sliceMs: this.drain.sliceMs ?? DEFAULT_SLICE_MS,
+          // A waiting frame is copied, so it does not pin the socket library's receive buffer.
+          retain: (signal) => (signal.kind === 'frame' ? { kind: 'frame', frame: new Uint8Array(signal.frame) } : signal),
+        },
       );
       this.backlog = backlog;
       const subscription = source.subscribe({

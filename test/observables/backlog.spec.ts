@@ -155,3 +155,42 @@ describe('Backlog', () => {
     expect(seen).toEqual([0]);
   });
 });
+
+describe('Backlog retain', () => {
+  it('passes only the items that wait through retain (a copy), never one delivered at once', () => {
+    const testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
+    const retained: number[] = [];
+    const seen: Array<{ n: number; copied: boolean }> = [];
+    testScheduler.run(() => {
+      const clock = { ms: 0 };
+      const scheduler = {
+        now: () => clock.ms,
+        schedule: (work: () => void, delay?: number) => testScheduler.schedule(work, delay),
+      } as unknown as SchedulerLike;
+      const backlog = new Backlog<{ n: number; copied: boolean }>(
+        (item) => {
+          seen.push(item);
+          clock.ms += 20; // each delivery takes a whole slice
+        },
+        () => undefined,
+        {
+          limit: 100,
+          sliceMs: 10,
+          scheduler,
+          retain: (item) => {
+            retained.push(item.n);
+            return { ...item, copied: true };
+          },
+        },
+      );
+      for (let n = 0; n < 4; n++) backlog.push({ n, copied: false });
+    });
+    expect(retained).toEqual([1, 2, 3]);
+    expect(seen).toEqual([
+      { n: 0, copied: false },
+      { n: 1, copied: true },
+      { n: 2, copied: true },
+      { n: 3, copied: true },
+    ]);
+  });
+});
