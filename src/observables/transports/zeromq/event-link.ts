@@ -1,7 +1,7 @@
 import * as zmq from 'zeromq';
 import type { EventLink, EventLinkSignal, LinkSink } from '../../transport.js';
 import { readFrames } from './read-frames.js';
-import { watchConnection } from './watch-connection.js';
+import { openSocket } from './open-socket.js';
 
 /**
  * One `zmq.Subscriber` as an {@link EventLink}:
@@ -23,33 +23,10 @@ export function openZeromqEventLink(
   onSocket?: (socket: zmq.Subscriber) => void,
 ): EventLink {
   const socket = new zmq.Subscriber({ linger: 0 });
-  let closing = false;
-  const fail = (err: unknown): void => {
-    if (closing) return;
-    close();
-    sink.error(err);
-  };
-  const watcher = watchConnection(socket.events, {
-    onSignal: (signal) => sink.next(signal),
-    onError: fail,
-    isClosing: () => closing,
-  });
-  function close(): void {
-    if (closing) return;
-    closing = true;
-    socket.close();
-    watcher.socketClosed();
-  }
-  try {
-    onSocket?.(socket);
-    socket.connect(address);
-  } catch (err) {
-    close();
-    throw err;
-  }
+  const { isClosing, close, fail } = openSocket(socket, address, sink, { onSocket });
   void readFrames(socket, {
     frame: (frame) => sink.next({ kind: 'frame', frame }),
-    isClosing: () => closing,
+    isClosing,
     fail,
   });
   return {

@@ -1,7 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import * as zmq from 'zeromq';
 import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
-import { isClosedError, watchConnection } from './watch-connection.js';
+import { openSocket } from './open-socket.js';
+import { isClosedError } from './watch-connection.js';
 
 const READY: RequestLinkSignal = { kind: 'ready' };
 
@@ -35,41 +36,17 @@ export function openZeromqRequestLink(
     sendTimeout: 0,
     routingId: `pando-rx-${randomBytes(8).toString('hex')}`,
   });
-  let closing = false;
-  const fail = (err: unknown): void => {
-    if (closing) return;
-    close();
-    sink.error(err);
-  };
-  const watcher = watchConnection(socket.events, {
-    onSignal: (signal) => sink.next(signal),
-    onHandshake: () => sink.next(READY),
-    onError: fail,
-    isClosing: () => closing,
-  });
-  function close(): void {
-    if (closing) return;
-    closing = true;
-    socket.close();
-    watcher.socketClosed();
-  }
-  try {
-    onSocket?.(socket);
-    socket.connect(address);
-  } catch (err) {
-    close();
-    throw err;
-  }
+  const { isClosing, close, fail } = openSocket(socket, address, sink, { onSocket, onHandshake: () => sink.next(READY) });
   void (async () => {
     try {
-      while (!closing) {
+      while (!isClosing()) {
         const message = await socket.receive();
-        if (closing) return;
+        if (isClosing()) return;
         const frame = message[message.length - 1];
         if (frame !== undefined) sink.next({ kind: 'reply', frame });
       }
     } catch (err) {
-      if (!(closing && isClosedError(err))) fail(err);
+      if (!(isClosing() && isClosedError(err))) fail(err);
     }
   })();
   return {
@@ -77,11 +54,11 @@ export function openZeromqRequestLink(
       // Cheap check (ZMQ_EVENTS): with ZMQ_IMMEDIATE the socket is writable only while a
       // completed connection has room. Answered at once, so a request that no connection can
       // take stays withdrawable, and no rejected promise is made on every retry.
-      if (closing || !socket.writable) return false;
+      if (isClosing() || !socket.writable) return false;
       return socket.send(['', json]).then(
         () => true,
         (err: unknown) => {
-          if (closing || isAgain(err)) return false;
+          if (isClosing() || isAgain(err)) return false;
           throw err;
         },
       );
