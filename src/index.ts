@@ -77,6 +77,9 @@ export {
   decodeToken,
   eventSubject,
   rpcSubject,
+  controlSubject,
+  requestSubject,
+  READ_ONLY_METHODS,
   statusSubject,
   statusRequestSubject,
   subjectForPrefix,
@@ -87,4 +90,4 @@ export {
   type NatsOptions,
   type RelayStatus,
 } from './observables/transports/nats/index.js';
-export { startRelay, READ_ONLY_METHODS, type Relay, type RelayOptions } from './relay/index.js';
+export { startRelay, type Relay, type RelayOptions } from './relay/index.js';

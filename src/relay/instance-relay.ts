@@ -4,6 +4,7 @@ import type { EventLink, Transport } from '../observables/transport.js';
 import {
   FLEET_JOIN_SUBJECT,
   FLEET_LEAVE_SUBJECT,
+  controlSubject,
   rpcSubject,
   statusRequestSubject,
   statusSubject,
@@ -40,7 +41,7 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
 /**
  * Relays one instance of this host to NATS: every frame of its PUB socket to
  * `pando.<instance>.evt.<topic>` as it came, its liveness to `pando.<instance>.status` (and the
- * answer of `…status.get`), and its RPC from `pando.<instance>.rpc` (see `RpcForwarder`).
+ * answer of `…status.get`), and its RPC from `pando.<instance>.rpc` and `.ctl` (see `RpcForwarder`).
  *
  * The PUB socket is read through the ZeroMQ event link, whose receive loop hands each frame to
  * a synchronous `publish` (the NATS client buffers it): the relay never stops reading, so it
@@ -75,6 +76,7 @@ export class InstanceRelay {
     this.forwarder = new RpcForwarder(transport, instance.rpcEndpoint, options);
     this.subscriptions = [
       nc.subscribe(rpcSubject(id), { callback: (err, msg) => (err === null ? this.forwarder.handle(msg) : undefined) }),
+      nc.subscribe(controlSubject(id), { callback: (err, msg) => (err === null ? this.forwarder.handle(msg, true) : undefined) }),
       nc.subscribe(statusRequestSubject(id), {
         callback: (err, msg) => (err === null ? msg.respond(this.statusBody()) : undefined),
       }),

@@ -2,17 +2,7 @@ import { asyncScheduler } from 'rxjs';
 import type { Msg } from 'nats';
 import { RequestQueue } from '../observables/request-queue.js';
 import type { RequestLink, Transport } from '../observables/transport.js';
-import { RelayErrorCode } from '../observables/transports/nats/subjects.js';
-
-/** The methods a read-only relay passes on: they read, they change nothing. */
-export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
-  'instance.ping',
-  'instance.info',
-  'session.list',
-  'session.get',
-  'message.list',
-  'state.sync',
-]);
+import { READ_ONLY_METHODS, RelayErrorCode } from '../observables/transports/nats/subjects.js';
 
 /** Options of an {@link RpcForwarder}. */
 export interface RpcForwarderOptions {
@@ -41,14 +31,15 @@ const errorReply = (id: unknown, code: number, message: string): Uint8Array =>
  * (a DEALER over ZeroMQ) and the shared `RequestQueue`: the same at-most-once rule as a direct
  * client. A request that cannot leave for the instance within `deliveryTimeoutMs` is withdrawn
  * and refused (`RelayErrorCode.NotDelivered`), never delivered late; a control method is refused
- * (`RelayErrorCode.ControlRefused`) unless `allowControl`.
+ * (`RelayErrorCode.ControlRefused`) unless it came on the control subject and `allowControl`.
  *
  * Requests of different clients may carry the same id: each gets a relay-wide id on the way
  * in, and its own id back in the reply.
  *
  * ```ts
  * const forwarder = new RpcForwarder(zeromqTransport, 'tcp://127.0.0.1:5552', { allowControl: false, deliveryTimeoutMs: 1000, replyTimeoutMs: 60_000 });
- * subscription = nc.subscribe('pando.abc.rpc', { callback: (err, msg) => err ?? forwarder.handle(msg) });
+ * nc.subscribe('pando.abc.rpc', { callback: (err, msg) => (err === null ? forwarder.handle(msg) : undefined) });
+ * nc.subscribe('pando.abc.ctl', { callback: (err, msg) => (err === null ? forwarder.handle(msg, true) : undefined) });
  * ```
  */
 export class RpcForwarder {
@@ -64,8 +55,11 @@ export class RpcForwarder {
     private readonly options: RpcForwarderOptions,
   ) {}
 
-  /** Answers one NATS request (a JSON-RPC request as its body). */
-  handle(msg: Msg): void {
+  /**
+   * Answers one NATS request (a JSON-RPC request as its body); `control`: it came on the
+   * control subject (else on the read subject, where only `READ_ONLY_METHODS` pass).
+   */
+  handle(msg: Msg, control = false): void {
     if (this.closed) return;
     let request: { id?: unknown; method?: unknown };
     try {
@@ -75,7 +69,7 @@ export class RpcForwarder {
       msg.respond(errorReply('', -32700, 'relay: the request is not a JSON-RPC request'));
       return;
     }
-    if (!this.options.allowControl && !READ_ONLY_METHODS.has(request.method)) {
+    if (!READ_ONLY_METHODS.has(request.method) && !(control && this.options.allowControl)) {
       msg.respond(errorReply(request.id, RelayErrorCode.ControlRefused, `${request.method}: refused, this relay is read-only`));
       return;
     }

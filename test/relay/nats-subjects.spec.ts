@@ -3,6 +3,8 @@ import {
   encodeToken,
   eventSubject,
   rpcSubject,
+  controlSubject,
+  requestSubject,
   statusRequestSubject,
   statusSubject,
   subjectForPrefix,
@@ -15,6 +17,16 @@ describe('the NATS subject scheme', () => {
     expect(rpcSubject('abc')).toBe('pando.abc.rpc');
     expect(statusSubject('abc')).toBe('pando.abc.status');
     expect(statusRequestSubject('abc')).toBe('pando.abc.status.get');
+    expect(controlSubject('abc')).toBe('pando.abc.ctl');
+  });
+
+  it('sends reads to .rpc and everything else (control, unknown methods) to .ctl', () => {
+    for (const method of ['instance.ping', 'session.list', 'session.get', 'message.list', 'state.sync', 'instance.info']) {
+      expect(requestSubject('abc', method)).toBe('pando.abc.rpc');
+    }
+    for (const method of ['message.send', 'session.activate', 'session.interrupt', 'db.write', 'no.such.method', '']) {
+      expect(requestSubject('abc', method)).toBe('pando.abc.ctl');
+    }
   });
 
   it('makes any id or topic part one valid token, reversibly', () => {

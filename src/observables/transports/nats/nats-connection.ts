@@ -40,11 +40,16 @@ export class SharedNatsConnection {
     return this.connected ? this.connection : undefined;
   }
 
-  /** Adds a user (told `up` at once when connected); returns how to leave. */
+  /** Adds a user (told `up` soon after, not during the call, when connected); returns how to leave. */
   join(user: NatsConnectionUser): () => void {
     this.users.add(user);
     if (this.users.size === 1 && this.connection === undefined && this.retry === undefined) this.open();
-    else if (this.connected && this.connection !== undefined) user.up(this.connection);
+    else if (this.connected) {
+      // Never during `join()`: a link must not signal before its opener holds it.
+      queueMicrotask(() => {
+        if (this.users.has(user) && this.connected && this.connection !== undefined) user.up(this.connection);
+      });
+    }
     let left = false;
     return () => {
       if (left) return;

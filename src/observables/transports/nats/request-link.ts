@@ -1,27 +1,28 @@
 import { createInbox, type NatsConnection, type Subscription } from 'nats';
 import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
 import type { SharedNatsConnection } from './nats-connection.js';
-import { RelayErrorCode, rpcSubject } from './subjects.js';
+import { RelayErrorCode, requestSubject } from './subjects.js';
 
 /** How many unanswered requests a link remembers (for a "no relay" answer); the oldest go first. */
 const MAX_REMEMBERED = 10_000;
 
 const encoder = new TextEncoder();
 
-/** The id of a JSON-RPC request (`""` when it has none we can read). */
-const idOf = (json: string): string => {
+/** The id (`""` when it has none we can read) and the method of a JSON-RPC request. */
+const readRequest = (json: string): { id: string; method: string } => {
   try {
-    const id = (JSON.parse(json) as { id?: unknown }).id;
-    return typeof id === 'string' ? id : '';
+    const { id, method } = JSON.parse(json) as { id?: unknown; method?: unknown };
+    return { id: typeof id === 'string' ? id : '', method: typeof method === 'string' ? method : '' };
   } catch {
-    return '';
+    return { id: '', method: '' };
   }
 };
 
 /**
  * A {@link RequestLink} over NATS request-reply, to the relay that serves one instance.
  *
- * Each request is published on `pando.<instance>.rpc` with its own reply subject under one
+ * Each request is published on `pando.<instance>.rpc` (a method that reads) or
+ * `pando.<instance>.ctl` (any other: control) with its own reply subject under one
  * inbox of the link (`<inbox>.<n>`), so that replies, in any order, come back to this link
  * alone and a "no responders" status (no relay serves the instance) names the request it
  * answers: it is reported as a JSON-RPC error reply `RelayErrorCode.NoRelay` with the
@@ -77,10 +78,11 @@ export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: st
       const nc = shared.current;
       if (closed || nc === undefined || nc !== connection) return false;
       const n = ++sequence;
-      ids.set(n, idOf(json));
+      const { id, method } = readRequest(json);
+      ids.set(n, id);
       if (ids.size > MAX_REMEMBERED) ids.delete(ids.keys().next().value!);
       try {
-        nc.publish(rpcSubject(instanceId), encoder.encode(json), { reply: `${inbox}.${n}` });
+        nc.publish(requestSubject(instanceId, method), encoder.encode(json), { reply: `${inbox}.${n}` });
       } catch {
         ids.delete(n);
         return false;

@@ -4,7 +4,9 @@
  *
  * - `pando.<instance>.evt.<topic tokens>`: one message per frame, the frame as Pando published it
  *   (`<topic> NUL <JSON envelope>`); each dot-separated part of the topic is one token;
- * - `pando.<instance>.rpc`: JSON-RPC 2.0 request-reply (the request as body, the reply as answer);
+ * - `pando.<instance>.rpc`: JSON-RPC 2.0 request-reply for the methods that read
+ *   (`READ_ONLY_METHODS`); `pando.<instance>.ctl`: the same for every other method (control), so
+ *   that NATS permissions decide who may control;
  * - `pando.<instance>.status`: the instance's liveness as the relay sees it (`RelayStatus`),
  *   published on every change; `pando.<instance>.status.get` answers the current one;
  * - `pando.fleet.join` / `pando.fleet.leave`: an instance joining or leaving a relay's host.
@@ -70,8 +72,25 @@ export const instanceSubject = (instanceId: string): string => `${SUBJECT_ROOT}.
 export const eventSubject = (instanceId: string, topic: string): string =>
   `${instanceSubject(instanceId)}.evt.${topic.split('.').map(encodeToken).join('.')}`;
 
-/** The subject of an instance's JSON-RPC requests. */
+/** The subject of an instance's JSON-RPC requests that read (`READ_ONLY_METHODS`). */
 export const rpcSubject = (instanceId: string): string => `${instanceSubject(instanceId)}.rpc`;
+
+/** The subject of an instance's other JSON-RPC requests: control (`message.send`, `session.activate`, …). */
+export const controlSubject = (instanceId: string): string => `${instanceSubject(instanceId)}.ctl`;
+
+/** The methods that only read: sent on `pando.<instance>.rpc`, and all that a read-only relay passes on. */
+export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
+  'instance.ping',
+  'instance.info',
+  'session.list',
+  'session.get',
+  'message.list',
+  'state.sync',
+]);
+
+/** The subject a request for `method` goes to: `rpcSubject` for a read, else `controlSubject`. */
+export const requestSubject = (instanceId: string, method: string): string =>
+  READ_ONLY_METHODS.has(method) ? rpcSubject(instanceId) : controlSubject(instanceId);
 
 /** The subject on which an instance's liveness is published. */
 export const statusSubject = (instanceId: string): string => `${instanceSubject(instanceId)}.status`;
@@ -113,7 +132,7 @@ export interface RelayStatus {
 
 /** The JSON-RPC error codes with which a relay answers a request it did not pass on. */
 export const RelayErrorCode = {
-  /** A control method, and the relay was started without `allowControl`. */
+  /** A control method, and the relay was started without `allowControl` (or it came on the read subject). */
   ControlRefused: -32010,
   /** The instance could not take the request at once: it was not delivered, and never will be. */
   NotDelivered: -32011,

@@ -1,0 +1,65 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
+import { startFakeInstance, type FakeInstance } from '../../src/testing';
+import { startRelay } from '../../src/relay';
+import { connectNats, NatsTransport } from '../../src/observables/transports/nats';
+import { startNatsServer } from '../helpers/nats-server';
+import { waitFor } from '../helpers/live';
+
+const closers: Array<() => Promise<void> | void> = [];
+afterEach(async () => {
+  for (const close of closers.splice(0).reverse()) await close();
+});
+
+/** A "host": a fake instance in a registry of its own. */
+const host = async (): Promise<{ fake: FakeInstance; registryDir: string }> => {
+  const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
+  closers.push(() => fake.stop({ silent: true }));
+  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-host-'));
+  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
+  const entry = { instance_id: fake.instanceId, path: '/work/x', pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true };
+  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(entry));
+  return { fake, registryDir };
+};
+
+describe('two hosts, two relays, one NATS server, one client connection', () => {
+  it('reaches both instances through one NatsTransport; a relay that stops makes only its instance unreachable', async () => {
+    const nats = await startNatsServer();
+    closers.push(() => nats.kill());
+    const a = await host();
+    const b = await host();
+    const relayA = await startRelay({ nats: { servers: nats.url }, registryDir: a.registryDir, pollIntervalMs: 50 });
+    closers.push(() => relayA.close());
+    const relayB = await startRelay({ nats: { servers: nats.url }, registryDir: b.registryDir, pollIntervalMs: 50 });
+    closers.push(() => relayB.close());
+    await waitFor(relayA.instances$, (ids) => ids.length === 1);
+    await waitFor(relayB.instances$, (ids) => ids.length === 1);
+
+    const transport = new NatsTransport({ servers: nats.url });
+    const clientA = connectNats({ transport, instanceId: a.fake.instanceId, rpcTimeoutMs: 5000 });
+    closers.push(() => clientA.close());
+    const clientB = connectNats({ transport, instanceId: b.fake.instanceId, rpcTimeoutMs: 5000 });
+    closers.push(() => clientB.close());
+
+    const [pongA, pongB] = await Promise.all([firstValueFrom(clientA.ping()), firstValueFrom(clientB.ping())]);
+    expect([pongA.instance_id, pongB.instance_id]).toEqual([a.fake.instanceId, b.fake.instanceId]);
+    const heartbeatA = await waitFor(clientA.events$, (event) => event.topic === 'instance.heartbeat');
+    const heartbeatB = await waitFor(clientB.events$, (event) => event.topic === 'instance.heartbeat');
+    expect([heartbeatA.instanceId, heartbeatB.instanceId]).toEqual([a.fake.instanceId, b.fake.instanceId]);
+    await waitFor(clientA.status$, (status) => status === 'alive');
+    await waitFor(clientB.status$, (status) => status === 'alive');
+
+    const statusesB: string[] = [];
+    const watching = clientB.status$.subscribe((status) => statusesB.push(status));
+    closers.push(() => watching.unsubscribe());
+    await relayA.close();
+    await waitFor(clientA.status$, (status) => status === 'unreachable');
+    // B's relay still runs: B's events still flow and B was never unreachable or down.
+    await waitFor(clientB.events$, (event) => event.topic === 'instance.heartbeat');
+    expect(statusesB).not.toContain('unreachable');
+    expect(statusesB).not.toContain('down');
+    expect(statusesB[statusesB.length - 1]).toBe('alive');
+  });
+});
