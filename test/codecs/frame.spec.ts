@@ -327,44 +327,25 @@ describe('decodeFrame: hostile frames', () => {
     expect(error.issues[1]).toEqual({ path: 'payload.tokens_out', message: 'expected integer, got -Infinity (not a finite number)' });
   });
 
-  it('payload: a list of 200,000 bad sessions costs about what a good list of the same size costs', () => {
+  it('payload: a list of 200,000 bad sessions stops at the first bad item (so it costs about what a good list costs)', () => {
     const envelopeOf = (sessions: string): Uint8Array =>
       bytes('session.list', [0], `{"instanceId":"i","projectId":"","topic":"session.list","timestamp":"${T0}","payload":{"sessions":[${sessions}]}}`);
     const bad = envelopeOf(Array.from({ length: 200_000 }, (_, i) => `{"n":${i % 10}}`).join(','));
-    const goodItem = '{"id":"s","title":"","updated_at":"2026-03-01T10:20:30Z","message_count":1}';
-    const good = envelopeOf(Array.from({ length: Math.ceil(bad.length / (goodItem.length + 1)) }, () => goodItem).join(','));
-    const time = (frame: Uint8Array): number => {
-      const started = process.hrtime.bigint();
-      decodeFrame(frame);
-      return Number(process.hrtime.bigint() - started);
-    };
-    time(good);
-    time(bad); // warm up
-    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
-    // Before: about 20-60 times; now decoding stops at the first bad item (the JSON parse
-    // dominates). A generous bound: this is a ratio in one run, not a wall-clock limit.
-    expect(ratio).toBeLessThan(3);
+    // Before, every item was checked and its issues built (20-60 times the cost of a good list,
+    // measured); now decoding stops at the first bad item and says how many it did not check.
+    // The cost itself is measured by benchmarks, not here.
     const error = failureOf(bad);
     expect(error.issues).toHaveLength(5);
     expect(error.message).toBe('cannot decode "session.list" frame: payload: payload.sessions[0].id: expected string, got nothing (and 4 more)');
     expect(error.issues[4]).toEqual({ path: 'payload.sessions', message: '199999 more items not checked (decoding stops at the first bad item)' });
   });
 
-  it('payload: a bad last item of a long list costs a small multiple of a good list', () => {
+  it('payload: a bad last item of a long list is found, with its path', () => {
     const item = '{"id":"s","title":"","updated_at":"2026-03-01T10:20:30Z","message_count":1}';
     const frameOf = (last: string): Uint8Array =>
       bytes('session.list', [0], `{"instanceId":"i","projectId":"","topic":"session.list","timestamp":"${T0}","payload":{"sessions":[${Array.from({ length: 20_000 }, () => item).join(',')},${last}]}}`);
-    const good = frameOf(item);
+    expect(decodeFrame(frameOf(item))._tag).toBe('Right');
     const bad = frameOf('{}');
-    const time = (frame: Uint8Array): number => {
-      const started = process.hrtime.bigint();
-      decodeFrame(frame);
-      return Number(process.hrtime.bigint() - started);
-    };
-    time(good);
-    time(bad);
-    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
-    expect(ratio).toBeLessThan(10);
     expect(failureOf(bad).path).toBe('payload.sessions[20000].id');
   });
 });

@@ -13,13 +13,20 @@ const objectsIn = (value: unknown): object[] => {
 };
 
 describe('parseJson', () => {
-  it('parses JSON as JSON.parse does', () => {
+  it('parses JSON as JSON.parse does, but for the __proto__ keys it drops', () => {
+    /** JSON.parse's value without its own `__proto__` keys, which parseJson drops by design. */
+    const withoutProto = (value: unknown): unknown => {
+      if (Array.isArray(value)) return value.map(withoutProto);
+      if (typeof value !== 'object' || value === null) return value;
+      return Object.fromEntries(Object.entries(value).filter(([key]) => key !== '__proto__').map(([key, v]) => [key, withoutProto(v)]));
+    };
     fc.assert(
       fc.property(fc.jsonValue(), (value) => {
         const text = JSON.stringify(value);
-        expect(parseJson(text)).toEqual(JSON.parse(text));
+        expect(parseJson(text)).toEqual(withoutProto(JSON.parse(text)));
       }),
-      { numRuns: 2_000 },
+      // fast-check does generate "__proto__" keys now and then: the case that failed once, kept.
+      { numRuns: 2_000, examples: [[[{ ['__proto__']: false }]]] },
     );
   });
 

@@ -468,22 +468,13 @@ describe('hostile replies', () => {
     expectPlain(reply);
   });
 
-  it('a session.list of 200,000 bad items is refused at about the cost of a good one of the same size', () => {
+  it('a session.list of 200,000 bad items is refused at its first bad item (so at about the cost of a good one)', () => {
     const bad = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: 200_000 }, (_, i) => `{"n":${i % 10}}`).join(',')}]}`;
-    const item = JSON.stringify(wireSession);
-    const good = `{"jsonrpc":"2.0","id":"1","result":[${Array.from({ length: Math.ceil(bad.length / (item.length + 1)) }, () => item).join(',')}]}`;
-    const time = (text: string): number => {
-      const started = process.hrtime.bigint();
-      const reply = decodeResponse(text);
-      if (isRight(reply)) decodeResult('session.list', reply.right);
-      return Number(process.hrtime.bigint() - started);
-    };
-    time(good);
-    time(bad); // warm up
-    const ratio = Math.min(time(bad), time(bad)) / Math.min(time(good), time(good));
-    expect(ratio).toBeLessThan(3); // before: 20 to 60 times
+    // Before, every item was checked (20 to 60 times the cost of a good list, measured); the
+    // cost itself is for benchmarks: here, that it stops and says how much it did not check.
     const error = left(decodeResult('session.list', right(decodeResponse(bad)))) as RpcDecodeError;
     expect(error.message).toBe('session.list returned an unexpected result: result[0].id: expected string, got nothing (and 4 more)');
     expect(error.issues).toHaveLength(5);
+    expect(error.issues[4]).toEqual({ path: 'result', message: '199999 more items not checked (decoding stops at the first bad item)' });
   });
 });
