@@ -14,48 +14,47 @@ export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions } from '.
 export { checkEndpoint, loopbackEndpoint } from './observables/endpoint.js';
 
 // Finding the instances of this machine, and watching them as a fleet.
+export { fnv1a32, portsForPath, PORT_RANGE_BASE, PORT_RANGE_SIZE } from './observables/discovery/ports.js';
+export { lockPath, readLock, readLockSync, type LockResult } from './observables/discovery/lock-file.js';
+export { isPidAlive } from './observables/discovery/pid.js';
+export { MAX_DISCOVERY_FILE_BYTES, type FileProblem } from './observables/discovery/read-file.js';
 export {
-  fnv1a32,
-  portsForPath,
-  PORT_RANGE_BASE,
-  PORT_RANGE_SIZE,
-  lockPath,
-  readLock,
-  readLockSync,
-  isPidAlive,
-  MAX_DISCOVERY_FILE_BYTES,
   DEFAULT_REGISTRY_DIR,
   REGISTRY_DIR_ENV,
   MAX_REGISTRY_FILES,
   resolveRegistryDir,
   listInstances,
   listInstancesSync,
-  watchInstances,
-  instances$,
-  DEFAULT_POLL_INTERVAL_MS,
-  resolveEndpoints,
-  resolveEndpointsSync,
-  confirmInstance,
-  InstanceNotConfirmedError,
-  DEFAULT_CONFIRM_TIMEOUT_MS,
-  type FileProblem,
-  type LockResult,
   type InstanceInfo,
   type StaleEntry,
   type InvalidEntry,
   type InstanceListing,
   type ListInstancesOptions,
+} from './observables/discovery/registry.js';
+export {
+  watchInstances,
+  instances$,
+  DEFAULT_POLL_INTERVAL_MS,
   type WatchInstancesOptions,
   type InstancesOptions,
+} from './observables/discovery/watch.js';
+export {
+  resolveEndpoints,
+  resolveEndpointsSync,
   type ResolveEndpointsOptions,
   type ResolvedEndpoints,
+} from './observables/discovery/resolve.js';
+export {
+  confirmInstance,
+  InstanceNotConfirmedError,
+  DEFAULT_CONFIRM_TIMEOUT_MS,
   type PingAnswer,
   type PingFn,
   type Discovered,
   type Confirmed,
   type ConfirmOptions,
   type NotConfirmedReason,
-} from './observables/discovery/index.js';
+} from './observables/discovery/confirm.js';
 export { watchFleet, type Fleet, type FleetChange, type FleetEvent, type FleetOptions } from './observables/fleet.js';
 
 // Serving an instance to browsers: the WebSocket bridge.
@@ -69,10 +68,10 @@ export {
 } from './bridge/start-bridge.js';
 
 // Beyond one machine: the NATS transport, and the relay that serves this host's instances.
+export { connectNats, type ConnectNatsOptions } from './observables/transports/nats/connect-nats.js';
+export { NatsTransport, type NatsOptions } from './observables/transports/nats/nats-transport.js';
+export { natsOptionsFromEnv } from './observables/transports/nats/env-options.js';
 export {
-  connectNats,
-  NatsTransport,
-  natsOptionsFromEnv,
   encodeToken,
   decodeToken,
   eventSubject,
@@ -86,8 +85,6 @@ export {
   FLEET_JOIN_SUBJECT,
   FLEET_LEAVE_SUBJECT,
   RelayErrorCode,
-  type ConnectNatsOptions,
-  type NatsOptions,
   type RelayStatus,
-} from './observables/transports/nats/index.js';
-export { startRelay, type Relay, type RelayOptions } from './relay/index.js';
+} from './observables/transports/nats/subjects.js';
+export { startRelay, type Relay, type RelayOptions } from './relay/start-relay.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { BridgeErrorCode } from '../codecs/bridge.js';
-import { resolveEndpoints } from '../observables/discovery/index.js';
+import { resolveEndpoints } from '../observables/discovery/resolve.js';
 import type { Transport } from '../observables/transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
 import { boundHosts, checkUpgrade, isLoopback, ownOrigins, queryOf, type Refusal } from './admission.js';

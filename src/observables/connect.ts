@@ -1,4 +1,4 @@
-import { resolveEndpoints, type ResolvedEndpoints } from './discovery/index.js';
+import { resolveEndpoints, type ResolvedEndpoints } from './discovery/resolve.js';
 import { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';

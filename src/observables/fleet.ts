@@ -1,7 +1,8 @@
 import { Observable, Subject, map, mergeMap, EMPTY, filter, takeUntil, type Subscription } from 'rxjs';
 import type { PandoEvent } from '../codecs/topics.js';
 import type { Mirror } from '../operators/mirrorState.js';
-import { watchInstances, type InstanceInfo, type InstanceListing, type WatchInstancesOptions as InstancesOptions } from './discovery/index.js';
+import { watchInstances, type WatchInstancesOptions as InstancesOptions } from './discovery/watch.js';
+import { type InstanceInfo, type InstanceListing } from './discovery/registry.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';

@@ -1,5 +1,5 @@
 import type { NatsConnection, Subscription } from 'nats';
-import type { InstanceInfo } from '../observables/discovery/index.js';
+import type { InstanceInfo } from '../observables/discovery/registry.js';
 import type { EventLink, Transport } from '../observables/transport.js';
 import {
   FLEET_JOIN_SUBJECT,

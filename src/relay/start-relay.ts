@@ -1,6 +1,7 @@
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { connect, Events, type NatsConnection } from 'nats';
-import { watchInstances, type InstanceInfo, type InstanceListing } from '../observables/discovery/index.js';
+import { watchInstances } from '../observables/discovery/watch.js';
+import { type InstanceInfo, type InstanceListing } from '../observables/discovery/registry.js';
 import type { Transport } from '../observables/transport.js';
 import type { NatsOptions } from '../observables/transports/nats/nats-transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';

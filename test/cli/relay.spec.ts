@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Subject, firstValueFrom } from 'rxjs';
 import { run, type CliIo } from '../../src/cli/main.js';
 import { withoutCredentials } from '../../src/cli/relay.js';
-import { connectNats } from '../../src/observables/transports/nats';
+import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
 import { startFakeInstance } from '../../src/testing';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';

@@ -1,17 +1,11 @@
 import * as path from 'node:path';
 import { catchError, firstValueFrom, of, type Observable } from 'rxjs';
 import { TestScheduler } from 'rxjs/testing';
-import {
-  DEFAULT_CONFIRM_TIMEOUT_MS,
-  InstanceNotConfirmedError,
-  confirmInstance,
-  isPidAlive,
-  listInstances,
-  lockPath,
-  resolveEndpoints,
-  type PingAnswer,
-  type ResolvedEndpoints,
-} from '../../src/observables/discovery/index.js';
+import { DEFAULT_CONFIRM_TIMEOUT_MS, InstanceNotConfirmedError, confirmInstance, type PingAnswer } from '../../src/observables/discovery/confirm.js';
+import { isPidAlive } from '../../src/observables/discovery/pid.js';
+import { listInstances } from '../../src/observables/discovery/registry.js';
+import { lockPath } from '../../src/observables/discovery/lock-file.js';
+import { resolveEndpoints, type ResolvedEndpoints } from '../../src/observables/discovery/resolve.js';
 import { entryJson, lockJson, tempDir, writeJson, writeLock } from './discovery-fixtures.js';
 
 const fromLock: ResolvedEndpoints = {

@@ -7,7 +7,7 @@ import { spawn } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as os from 'node:os';
 import * as path from 'node:path';
-import { lockPath } from '../../src/observables/discovery/index.js';
+import { lockPath } from '../../src/observables/discovery/lock-file.js';
 
 const temps: string[] = [];
 /** A new directory (mode 0700, owned by this user), removed after the test. */

@@ -6,16 +6,10 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
-import {
-  MAX_DISCOVERY_FILE_BYTES,
-  MAX_REGISTRY_FILES,
-  listInstances,
-  lockPath,
-  readLock,
-  resolveEndpoints,
-  type InstanceListing,
-  type ResolvedEndpoints,
-} from '../../src/observables/discovery/index.js';
+import { MAX_DISCOVERY_FILE_BYTES } from '../../src/observables/discovery/read-file.js';
+import { MAX_REGISTRY_FILES, listInstances, type InstanceListing } from '../../src/observables/discovery/registry.js';
+import { lockPath, readLock } from '../../src/observables/discovery/lock-file.js';
+import { resolveEndpoints, type ResolvedEndpoints } from '../../src/observables/discovery/resolve.js';
 import { currentOwners } from '../../src/observables/discovery/trust.js';
 import { readBoundedFile } from '../../src/observables/discovery/read-file.js';
 import { entryJson, lockJson, tempDir, writeJson, writeLock } from './discovery-fixtures.js';

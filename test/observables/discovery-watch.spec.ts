@@ -2,7 +2,8 @@ import { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import { TestScheduler } from 'rxjs/testing';
 import type { Observable, Subscription } from 'rxjs';
-import { DEFAULT_POLL_INTERVAL_MS, instances$, watchInstances, type InstanceListing } from '../../src/observables/discovery/index.js';
+import { DEFAULT_POLL_INTERVAL_MS, instances$, watchInstances } from '../../src/observables/discovery/watch.js';
+import { type InstanceListing } from '../../src/observables/discovery/registry.js';
 import { entryJson, tempDir, writeJson } from './discovery-fixtures.js';
 
 /**

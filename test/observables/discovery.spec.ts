@@ -1,20 +1,11 @@
 import fs, { promises as fsp } from 'node:fs';
 import * as path from 'node:path';
 import * as fc from 'fast-check';
-import {
-  DEFAULT_REGISTRY_DIR,
-  fnv1a32,
-  isPidAlive,
-  listInstances,
-  listInstancesSync,
-  lockPath,
-  portsForPath,
-  readLock,
-  readLockSync,
-  resolveEndpoints,
-  resolveEndpointsSync,
-  resolveRegistryDir,
-} from '../../src/observables/discovery/index.js';
+import { DEFAULT_REGISTRY_DIR, listInstances, listInstancesSync, resolveRegistryDir } from '../../src/observables/discovery/registry.js';
+import { fnv1a32, portsForPath } from '../../src/observables/discovery/ports.js';
+import { isPidAlive } from '../../src/observables/discovery/pid.js';
+import { lockPath, readLock, readLockSync } from '../../src/observables/discovery/lock-file.js';
+import { resolveEndpoints, resolveEndpointsSync } from '../../src/observables/discovery/resolve.js';
 import { deadPid, entryJson, lockJson, tempDir, writeJson, writeLock } from './discovery-fixtures.js';
 
 describe('fnv1a32 and portsForPath', () => {

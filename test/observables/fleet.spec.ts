@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { Subject, filter, firstValueFrom } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { watchFleet, type FleetChange, type FleetEvent } from '../../src/observables/fleet';
-import type { InstanceInfo, InstanceListing } from '../../src/observables/discovery';
+import type { InstanceInfo, InstanceListing } from '../../src/observables/discovery/registry.js';
 import { waitFor } from '../helpers/live';
 
 const entryOf = (fake: FakeInstance, primary = true) => ({

@@ -1,5 +1,5 @@
 import { connect, type NatsConnection } from 'nats';
-import { NatsTransport } from '../../src/observables/transports/nats';
+import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import { eventSubject, statusRequestSubject } from '../../src/observables/transports/nats/subjects';
 import type { EventLinkSignal } from '../../src/observables/transport';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';

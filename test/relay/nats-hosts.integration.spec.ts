@@ -3,8 +3,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
-import { startRelay } from '../../src/relay';
-import { connectNats, NatsTransport } from '../../src/observables/transports/nats';
+import { startRelay } from '../../src/relay/start-relay.js';
+import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
+import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
 

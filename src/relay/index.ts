@@ -1,1 +1,0 @@
-export { startRelay, type Relay, type RelayOptions } from './start-relay.js';
