@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, rmSync, symlinkSync, writeFileSync } from 'node
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import ts from 'typescript';
 import { ROOT } from './pack';
 
 /** The budget of the browser client plus the operators, gzipped (issue 11). */
@@ -74,5 +75,54 @@ describe('the browser bundle of pando-rx/browser', () => {
     const gzipped = gzipSync(code).length;
     expect(gzipped).toBeGreaterThan(1024); // the program really carries the client
     expect(gzipped).toBeLessThanOrEqual(BUDGET);
+  });
+});
+
+/**
+ * `import … from 'pando-rx'` in a browser project: the `browser` condition of `.` maps to the
+ * browser build, whose types lack `connect()`. TypeScript sees that only when the project lists
+ * the condition (`customConditions: ["browser"]`, with `moduleResolution` bundler); without it
+ * TypeScript reads the Node types, and the bundler is what refuses `connect`.
+ */
+describe("the browser condition of 'pando-rx'", () => {
+  let project: string;
+
+  beforeAll(() => {
+    project = mkdtempSync(join(tmpdir(), 'pando-rx-condition-'));
+    mkdirSync(join(project, 'node_modules'));
+    symlinkSync(ROOT, join(project, 'node_modules', 'pando-rx'), 'dir');
+    writeFileSync(join(project, 'package.json'), JSON.stringify({ type: 'module' }));
+    writeFileSync(join(project, 'main.ts'), "import { connect, connectBrowser } from 'pando-rx';\nexport const both = [connect, connectBrowser];\n");
+  });
+
+  afterAll(() => rmSync(project, { recursive: true, force: true }));
+
+  /** Type-checks main.ts with bundler resolution; answers its own diagnostics as `TScode`. */
+  const typeCheck = (customConditions: string[]): string[] => {
+    const program = ts.createProgram([join(project, 'main.ts')], {
+      strict: true,
+      noEmit: true,
+      target: ts.ScriptTarget.ES2022,
+      module: ts.ModuleKind.ESNext,
+      moduleResolution: ts.ModuleResolutionKind.Bundler,
+      lib: ['lib.es2022.d.ts', 'lib.dom.d.ts'],
+      types: [],
+      typeRoots: [join(ROOT, 'node_modules', '@types')],
+      skipLibCheck: true,
+      customConditions,
+    });
+    const main = program.getSourceFile(join(project, 'main.ts'));
+    return ts.getPreEmitDiagnostics(program, main).map((diagnostic) => `TS${diagnostic.code} ${ts.flattenDiagnosticMessageText(diagnostic.messageText, ' ')}`);
+  };
+
+  it('has no connect() in its types when the project declares the browser condition', () => {
+    expect(typeCheck(['browser'])).toEqual([expect.stringMatching(/^TS2305 .*'connect'/)]);
+  });
+
+  it('is refused by the bundler when TypeScript was not told (the Node types have connect)', async () => {
+    expect(typeCheck([])).toEqual([]);
+    await expect(
+      build({ absWorkingDir: project, entryPoints: ['main.ts'], platform: 'browser', bundle: true, format: 'esm', write: false, logLevel: 'silent' }),
+    ).rejects.toThrow(/No matching export in "[^"]*\/dist\/esm\/browser\.js" for import "connect"/);
   });
 });
