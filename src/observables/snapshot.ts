@@ -41,7 +41,7 @@ export const takeSnapshot = (control: RemoteControl, scheduler: SchedulerLike): 
  * storage error through (`-32000 session.get: sql: no rows in result set`).
  */
 const isNoSuchSession = (error: unknown): boolean =>
-  error instanceof RpcError && error.code === RpcErrorCode.MethodFailed && /no rows in result set|not found/.test(error.rpcMessage);
+  error instanceof RpcError && error.code === RpcErrorCode.MethodFailed && /no rows in result set/.test(error.rpcMessage);
 
 /**
  * The session, or `undefined` when the instance says it does not exist; other failures error

@@ -226,6 +226,34 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
       expect(mirrors[0]).toMatchObject({ source: 'session.list', instanceId: 'tcp://127.0.0.1:5551', size: 0 });
     });
 
+    it.each([
+      ['drops it when session.get answers Pando\'s "no rows" error', 'session.get: sql: no rows in result set', ['s1']],
+      ['keeps it when session.get fails otherwise (it does not know)', 'session.get: database locked', ['s2', 's1']],
+    ])('asks session.get about a session a session.list resync omits: %s', (_name, message, ids) => {
+      const mirrors: Mirror[] = [];
+      const PING = { result: { status: 'ok', instance_id: 'inst-1', uptime: '' } };
+      const NOT_FOUND = { error: { code: -32601, message: 'ipc: method not found' } };
+      testScheduler.run(() => {
+        pando.mirror$.subscribe((m) => mirrors.push(m));
+        at(1, () => {
+          socket().connect();
+          dealer().connect();
+          answer('state.sync', NOT_FOUND);
+          answer('session.list', { result: [wireSession(session('s2', 2)), wireSession(session('s1', 1))] });
+          answer('instance.ping', PING);
+        });
+        at(2, () => pando.resyncMirror().subscribe());
+        at(3, () => {
+          answer('state.sync', NOT_FOUND);
+          answer('session.list', { result: [wireSession(session('s1', 1))] }); // s2 omitted
+          answer('instance.ping', PING);
+          expect(sent().filter((r) => r.method === 'session.get').map((r) => r.params)).toEqual([{ session_id: 's2' }]);
+          answer('session.get', { error: { code: -32000, message } });
+        });
+      });
+      expect(mirrors.at(-1)!.sessions.map((s) => s.id)).toEqual(ids);
+    });
+
     it('retries a failed snapshot with backoff, visibly, and replays the latest mirror to late subscribers', () => {
       const errors: MirrorSyncError[] = [];
       const mirrors: Mirror[] = [];
