@@ -162,11 +162,7 @@ describe('Backlog retain', () => {
     const retained: number[] = [];
     const seen: Array<{ n: number; copied: boolean }> = [];
     testScheduler.run(() => {
-      const clock = { ms: 0 };
-      const scheduler = {
-        now: () => clock.ms,
-        schedule: (work: () => void, delay?: number) => testScheduler.schedule(work, delay),
-      } as unknown as SchedulerLike;
+      const { clock, scheduler } = clocked(testScheduler);
       const backlog = new Backlog<{ n: number; copied: boolean }>(
         (item) => {
           seen.push(item);
