@@ -8,6 +8,7 @@ import { connectNats } from '../../src/observables/transports/nats/connect-nats.
 import { startFakeInstance } from '../../src/testing';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
 const SECRET = 's3cret-pass-42';
 
@@ -30,7 +31,7 @@ describe('pando-rx relay', () => {
     const registry = mkdtempSync(join(tmpdir(), 'pando-rx-relay-cli-'));
     const controller = new AbortController();
     try {
-      const entry = { instance_id: fake.instanceId, path: '/work/x', pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true };
+      const entry = registryEntryOf(fake);
       writeFileSync(join(registry, `${fake.instanceId}.json`), JSON.stringify(entry));
       const stdout = sink();
       const stderr = sink();

@@ -6,17 +6,9 @@ import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { watchFleet, type FleetChange, type FleetEvent } from '../../src/observables/fleet';
 import type { InstanceInfo, InstanceListing } from '../../src/observables/discovery/registry.js';
 import { waitFor } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
-const entryOf = (fake: FakeInstance, primary = true) => ({
-  instance_id: fake.instanceId,
-  path: `/work/${fake.instanceId}`,
-  pid: process.pid,
-  pub_port: fake.pubPort,
-  rpc_port: fake.rpcPort,
-  started_at: '2026-03-01T10:00:00Z',
-  mode: 'tui',
-  is_primary: primary,
-});
+const entryOf = (fake: FakeInstance, primary = true) => registryEntryOf(fake, { is_primary: primary });
 
 const infoOf = (fake: FakeInstance): InstanceInfo => ({
   ...entryOf(fake),

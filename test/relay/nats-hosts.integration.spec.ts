@@ -8,6 +8,7 @@ import { connectNats } from '../../src/observables/transports/nats/connect-nats.
 import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -20,7 +21,7 @@ const host = async (): Promise<{ fake: FakeInstance; registryDir: string }> => {
   closers.push(() => fake.stop({ silent: true }));
   const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-host-'));
   closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  const entry = { instance_id: fake.instanceId, path: '/work/x', pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true };
+  const entry = registryEntryOf(fake);
   writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(entry));
   return { fake, registryDir };
 };

@@ -8,6 +8,7 @@ import { connectNats } from '../../src/observables/transports/nats/connect-nats.
 import { RpcTimeoutError } from '../../src/observables/rpc-errors';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -35,7 +36,7 @@ describe('the server configuration of docs/scale-out.md (real nats-server)', () 
     closers.push(() => nats.kill());
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
     closers.push(() => fake.stop({ silent: true }));
-    const entry = { instance_id: fake.instanceId, path: '/work/x', pid: process.pid, pub_port: fake.pubPort, rpc_port: fake.rpcPort, started_at: '2026-03-01T10:00:00Z', mode: 'tui', is_primary: true };
+    const entry = registryEntryOf(fake);
     writeFileSync(join(dir, `${fake.instanceId}.json`), JSON.stringify(entry));
     const relay = await startRelay({ nats: { servers: nats.url, user: 'relay', pass: 'relay-pw' }, registryDir: dir, pollIntervalMs: 50, allowControl: true });
     closers.push(() => relay.close());

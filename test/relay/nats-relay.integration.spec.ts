@@ -12,6 +12,7 @@ import type { PandoEvent } from '../../src/codecs/topics';
 import { RpcError } from '../../src/observables/rpc-errors';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
 /** Everything a test opened, closed in reverse order at its end. */
 const closers: Array<() => Promise<void> | void> = [];
@@ -22,16 +23,7 @@ afterEach(async () => {
 const registryWith = (fake: FakeInstance): string => {
   const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-relay-'));
   closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  const entry = {
-    instance_id: fake.instanceId,
-    path: `/work/${fake.instanceId}`,
-    pid: process.pid,
-    pub_port: fake.pubPort,
-    rpc_port: fake.rpcPort,
-    started_at: '2026-03-01T10:00:00Z',
-    mode: 'tui',
-    is_primary: true,
-  };
+  const entry = registryEntryOf(fake);
   writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(entry));
   return registryDir;
 };
