@@ -11,7 +11,7 @@ const common = {
 } satisfies Config;
 
 /** The specs that run what a user installs (the built package, the command, the benchmarks). */
-const DIST_SPECS = ['<rootDir>/test/package.spec.ts', '<rootDir>/test/package/**/*.spec.ts', '<rootDir>/test/cli/cli.spec.ts', '<rootDir>/test/cli/demo.spec.ts', '<rootDir>/test/bench/**/*.spec.ts'];
+const DIST_SPECS = ['<rootDir>/test/package.spec.ts', '<rootDir>/test/package/**/*.spec.ts', '<rootDir>/test/cli/cli.spec.ts', '<rootDir>/test/cli/demo.spec.ts', '<rootDir>/test/bench/**/*.spec.ts', '<rootDir>/test/browser/**/*.spec.ts'];
 
 const config: Config = {
   testTimeout: 20000,
@@ -22,7 +22,7 @@ const config: Config = {
       displayName: 'src',
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.spec.ts'],
-      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package\\.spec\\.ts$', '<rootDir>/test/package/', '<rootDir>/test/cli/(cli|demo)\\.spec\\.ts$', '<rootDir>/test/bench/'],
+      testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package\\.spec\\.ts$', '<rootDir>/test/package/', '<rootDir>/test/cli/(cli|demo)\\.spec\\.ts$', '<rootDir>/test/bench/', '<rootDir>/test/browser/'],
     },
     {
       ...common,
