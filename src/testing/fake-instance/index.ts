@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { Subscription, interval } from 'rxjs';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
+import { loadZeromq } from '../../observables/transports/zeromq/load-zeromq.js';
 import type { EventHeader, KnownTopic, PandoEvent, PayloadOf } from '../../codecs/topics.js';
 import { defaultScript } from '../script.js';
 import { defaultSeed } from '../sessions.js';
@@ -155,6 +156,8 @@ const assemble = (pub: zmq.Publisher, router: zmq.Router, pubEndpoint: string, r
  * Starts a Pando-compatible fake instance: binds its PUB and ROUTER sockets (linger 0) on
  * 127.0.0.1, on free ports unless `pubPort` / `rpcPort` are given, and starts serving.
  * Always `stop()` it (e.g. in `afterEach`): its sockets and timers keep Node.js running.
+ * It needs the optional dependency `zeromq`, loaded here: without it, it rejects with
+ * `ZeromqMissingError`.
  *
  * ```ts
  * const fake = await startFakeInstance({ heartbeatIntervalMs: 50 });
@@ -163,6 +166,7 @@ const assemble = (pub: zmq.Publisher, router: zmq.Router, pubEndpoint: string, r
  * ```
  */
 export const startFakeInstance = async (options: FakeInstanceOptions = {}): Promise<FakeInstance> => {
+  const zmq = await loadZeromq('startFakeInstance()');
   const pub = new zmq.Publisher({ linger: 0 });
   const router = new zmq.Router({ linger: 0 });
   try {

@@ -1,5 +1,6 @@
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
 import type { EventLink, EventLinkSignal, LinkSink } from '../../transport.js';
+import type { ZeromqModule } from './load-zeromq.js';
 import { readFrames } from './read-frames.js';
 import { openSocket } from './open-socket.js';
 
@@ -18,11 +19,12 @@ import { openSocket } from './open-socket.js';
  * event loop alive until it is closed.
  */
 export function openZeromqEventLink(
+  zeromq: ZeromqModule,
   address: string,
   sink: LinkSink<EventLinkSignal>,
   onSocket?: (socket: zmq.Subscriber) => void,
 ): EventLink {
-  const socket = new zmq.Subscriber({ linger: 0 });
+  const socket = new zeromq.Subscriber({ linger: 0 });
   const { isClosing, close, fail } = openSocket(socket, address, sink, { onSocket });
   void readFrames(socket, {
     frame: (frame) => sink.next({ kind: 'frame', frame }),

@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
-import * as zmq from 'zeromq';
+import type * as zmq from 'zeromq';
 import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
+import type { ZeromqModule } from './load-zeromq.js';
 import { openSocket } from './open-socket.js';
 import { isClosedError } from './watch-connection.js';
 
@@ -26,11 +27,12 @@ const isAgain = (err: unknown): boolean =>
  * `ready` is reported on ZMQ_EVENT_HANDSHAKE_SUCCEEDED (the connection can now take messages).
  */
 export function openZeromqRequestLink(
+  zeromq: ZeromqModule,
   address: string,
   sink: LinkSink<RequestLinkSignal>,
   onSocket?: (socket: zmq.Dealer) => void,
 ): RequestLink {
-  const socket = new zmq.Dealer({
+  const socket = new zeromq.Dealer({
     linger: 0,
     immediate: true,
     sendTimeout: 0,

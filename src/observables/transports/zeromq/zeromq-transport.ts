@@ -2,6 +2,8 @@ import type * as zmq from 'zeromq';
 import { checkEndpoint } from '../../endpoint.js';
 import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../transport.js';
 import { openZeromqEventLink } from './event-link.js';
+import { lazyEventLink, lazyRequestLink } from './lazy-links.js';
+import { loadedZeromq, loadZeromq, type ZeromqModule } from './load-zeromq.js';
 import { openZeromqRequestLink } from './request-link.js';
 
 /** Options of {@link ZeromqTransport}. */
@@ -23,6 +25,11 @@ export interface ZeromqTransportOptions {
  * pending `receive()` keeps the Node.js event loop alive until it is closed: its owner closes
  * every link (the instance logic does, on unsubscribe and at `close()`).
  *
+ * zeromq.js is an optional dependency, loaded when the first link opens (never at import): until
+ * it has loaded, a link holds its prefixes and answers `send` with `false`; where it is not
+ * installed, every link fails with `ZeromqMissingError` (through `events$`, `status$` and each
+ * call), and nothing crashes.
+ *
  * ```ts
  * const instance = new RemoteInstance(new ZeromqTransport(), { pubEndpoint, rpcEndpoint });
  * ```
@@ -35,11 +42,15 @@ export class ZeromqTransport implements Transport {
   }
 
   openEvents(address: string, sink: LinkSink<EventLinkSignal>): EventLink {
-    return openZeromqEventLink(address, sink, this.onSocket);
+    const open = (zmq: ZeromqModule): EventLink => openZeromqEventLink(zmq, address, sink, this.onSocket);
+    const zmq = loadedZeromq();
+    return zmq === undefined ? lazyEventLink(loadZeromq(), open, sink) : open(zmq);
   }
 
   openRequests(address: string, sink: LinkSink<RequestLinkSignal>): RequestLink {
-    return openZeromqRequestLink(address, sink, this.onSocket);
+    const open = (zmq: ZeromqModule): RequestLink => openZeromqRequestLink(zmq, address, sink, this.onSocket);
+    const zmq = loadedZeromq();
+    return zmq === undefined ? lazyRequestLink(loadZeromq(), open, sink) : open(zmq);
   }
 
   checkAddress(address: string): string | undefined {
