@@ -10,8 +10,8 @@ export * from './browser.js';
 // Connecting over ZeroMQ.
 export { connect, connectControl, type ConnectOptions, type ConnectedInstance, type InstanceLocation } from './observables/connect.js';
 export { RemoteSession, type RemoteSessionOptions } from './observables/remote-session.js';
-export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions } from './observables/transports/zeromq/zeromq-transport.js';
-export { ZeromqMissingError } from './observables/transports/zeromq/load-zeromq.js';
+export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions, type ZeromqSocket } from './observables/transports/zeromq/zeromq-transport.js';
+export { ZeromqMissingError } from './observables/transports/zeromq/zeromq-missing-error.js';
 export { checkEndpoint, loopbackEndpoint } from './observables/endpoint.js';
 
 // Finding the instances of this machine, and watching them as a fleet.

@@ -4,6 +4,7 @@ import * as zmq from 'zeromq';
 import { Observable, Subject, asyncScheduler, concatMap, isObservable, of, throwError } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { ZeromqTransport, zeromqTransport } from '../../src/observables/transports/zeromq/zeromq-transport';
+import { loadZeromq } from '../../src/observables/transports/zeromq/load-zeromq';
 import { eventSignals } from '../../src/observables/event-signals';
 import { InvalidEndpointError } from '../../src/observables/endpoint';
 import { RequestQueue, type OutgoingRequest } from '../../src/observables/request-queue';
@@ -160,7 +161,7 @@ async function until(condition: () => boolean): Promise<void> {
 /** A transport whose sockets the test can inspect. */
 function inspectedTransport(): { transport: ZeromqTransport; sockets: (zmq.Subscriber | zmq.Dealer)[] } {
   const sockets: (zmq.Subscriber | zmq.Dealer)[] = [];
-  return { transport: new ZeromqTransport({ onSocket: (s) => sockets.push(s) }), sockets };
+  return { transport: new ZeromqTransport({ onSocket: (s) => sockets.push(s as zmq.Subscriber | zmq.Dealer) }), sockets };
 }
 
 /** A SUB-like stream over the adapter's event link, followed the way the instance logic does. */
@@ -208,6 +209,72 @@ function openDealer(transport: Transport, endpoint: string): TestDealer {
   dealers.push(dealer);
   return dealer;
 }
+
+// zeromq.js loads with the first link (see lazy-links.ts); loaded up front here, so that each
+// test opens its sockets at once whatever runs before it. The first links: the describe below.
+beforeAll(async () => {
+  await loadZeromq();
+});
+
+describe('ZeromqTransport before zeromq.js has loaded (the first links of a process)', () => {
+  /** The adapter from a fresh copy of the sources, where zeromq.js has not been loaded yet. */
+  const freshTransport = (): { transport: Transport; loaded: () => boolean } => {
+    let fresh: { transport: Transport; loaded: () => boolean } | undefined;
+    jest.isolateModules(() => {
+      const adapter = require('../../src/observables/transports/zeromq/zeromq-transport') as typeof import('../../src/observables/transports/zeromq/zeromq-transport');
+      const loader = require('../../src/observables/transports/zeromq/load-zeromq') as typeof import('../../src/observables/transports/zeromq/load-zeromq');
+      fresh = { transport: new adapter.ZeromqTransport(), loaded: () => loader.loadedZeromq() !== undefined };
+    });
+    return fresh!;
+  };
+
+  it('subscribes an event link to the prefixes it was given while loading, in order', async () => {
+    const { transport, loaded } = freshTransport();
+    const pub = await bound(new zmq.XPublisher({ linger: 0 }));
+    const subs = reader(pub);
+    const prefixes = new Subject<readonly string[]>();
+    const signals = record(subscriber(transport, pub.lastEndpoint as string, prefixes));
+    prefixes.next(['llm.', 'session.']);
+    prefixes.next(['session.']);
+    expect(loaded()).toBe(false);
+    // XPUB sees what reached the socket: both subscribed, then llm. withdrawn (replayed in order).
+    const seen = [text((await subs.next())[0] as Buffer), text((await subs.next())[0] as Buffer), text((await subs.next())[0] as Buffer)];
+    expect(seen).toEqual(['\u0001llm.', '\u0001session.', '\u0000llm.']);
+    await signals.next(isConnected);
+    await pub.send('session.update\u0000{}');
+    expect(frameText(await signals.next((s) => s.kind === 'frame'))).toBe('session.update\u0000{}');
+    expect(loaded()).toBe(true);
+  });
+
+  it('holds a request sent while loading in the queue, and sends it once the socket is up', async () => {
+    const { transport, loaded } = freshTransport();
+    const router = await bound(new zmq.Router({ linger: 0 }));
+    const replies = echo(router);
+    const dealer = openDealer(transport, router.lastEndpoint as string);
+    const signals = record(dealer.signals$);
+    const outgoing = dealer.send('{"id":"early"}');
+    expect(loaded()).toBe(false);
+    expect(outgoing.state).toBe('queued'); // send() answered false: nothing left, still withdrawable
+    expect(text(last(await replies.next()))).toBe('{"id":"early"}');
+    expect(replyText(await signals.next((s) => s.kind === 'reply'))).toBe('{"id":"early"}');
+  });
+
+  it('opens nothing for a link closed before zeromq.js loaded', async () => {
+    const sockets: unknown[] = [];
+    let transport: Transport | undefined;
+    jest.isolateModules(() => {
+      const adapter = require('../../src/observables/transports/zeromq/zeromq-transport') as typeof import('../../src/observables/transports/zeromq/zeromq-transport');
+      transport = new adapter.ZeromqTransport({ onSocket: (socket) => sockets.push(socket) });
+    });
+    const subscription = subscriber(transport!, 'tcp://127.0.0.1:1', ['']).subscribe();
+    subscription.unsubscribe();
+    // A second link, opened after the first was closed, proves the load has completed.
+    const second = record(subscriber(transport!, 'tcp://127.0.0.1:1', ['']));
+    await until(() => sockets.length > 0);
+    second.subscription.unsubscribe();
+    expect(sockets).toHaveLength(1);
+  });
+});
 
 describe('ZeromqTransport.subscriber', () => {
   it('emits connected and the frames a publisher sends', async () => {

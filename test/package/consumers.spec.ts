@@ -1,9 +1,9 @@
 import { execFileSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, realpathSync, renameSync, rmSync, symlinkSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
 import ts from 'typescript';
-import { packInto, ROOT } from './pack';
+import { installPacked } from './install';
 
 /**
  * The packed package installed into a fresh project, used as users use it: CommonJS `require`,
@@ -12,8 +12,8 @@ import { packInto, ROOT } from './pack';
  * type-checks against the shipped declarations and runs against the shipped code, talking to a
  * fake instance over loopback.
  *
- * The install is the tarball unpacked into node_modules/pando-rx, and its dependencies (exactly
- * those its package.json declares) linked to the repository's own, so that nothing is fetched.
+ * The install is a plain `npm install` (optional zeromq included), offline: see `installPacked`.
+ * Without the optional dependency: optional-zeromq.spec.ts.
  */
 describe('the packed package in a fresh project', () => {
   let work: string;
@@ -108,19 +108,9 @@ describe('the packed package in a fresh project', () => {
 
   beforeAll(() => {
     work = mkdtempSync(join(tmpdir(), 'pando-rx-consumer-'));
-    const tarball = packInto(work);
-    execFileSync('tar', ['-xzf', tarball, '-C', work]);
-    project = join(work, 'project');
-    const modules = join(project, 'node_modules');
-    mkdirSync(modules, { recursive: true });
-    renameSync(join(work, 'package'), join(modules, 'pando-rx'));
-    const { dependencies } = JSON.parse(readFileSync(join(modules, 'pando-rx', 'package.json'), 'utf8')) as { dependencies: Record<string, string> };
-    // What the package declares, plus what a Node TypeScript project has anyway.
-    for (const name of [...Object.keys(dependencies), '@types/node']) {
-      mkdirSync(dirname(join(modules, name)), { recursive: true });
-      symlinkSync(realpathSync(join(ROOT, 'node_modules', name)), join(modules, name), 'dir');
-    }
-    write({ 'package.json': JSON.stringify({ name: 'consumer', private: true }) });
+    // A plain `npm install`: the dependencies and the optional zeromq, plus what a Node
+    // TypeScript project has anyway.
+    project = installPacked(work, { omitOptional: false, extra: ['@types/node'] });
   });
 
   afterAll(() => rmSync(work, { recursive: true, force: true }));

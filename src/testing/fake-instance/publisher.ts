@@ -1,4 +1,3 @@
-import type * as zmq from 'zeromq';
 import { encodeFrame } from '../../codecs/frame.js';
 import type { EventHeader, KnownTopic, PandoEvent, PayloadOf } from '../../codecs/topics.js';
 import { sessionIdOf } from '../../operators/sessionIdOf.js';
@@ -29,6 +28,18 @@ export interface PublisherCloseOptions {
 const utf8 = new TextEncoder();
 
 /**
+ * What the publisher needs of its PUB socket: a zeromq.js `Publisher`, described without
+ * zeromq's types so that the package's declarations type-check where the optional dependency is
+ * not installed.
+ */
+export interface PublisherSocket {
+  readonly closed: boolean;
+  linger: number;
+  send(frame: Uint8Array): Promise<void>;
+  close(): void;
+}
+
+/**
  * Publishes events on a bound PUB socket. Once `close` was called, every publish rejects with a
  * {@link FakeInstanceStoppedError}; the socket closes after the frames queued before it.
  *
@@ -39,12 +50,12 @@ const utf8 = new TextEncoder();
  * ```
  */
 export class EventPublisher {
-  private socket: zmq.Publisher | undefined;
+  private socket: PublisherSocket | undefined;
   private closing = false;
   private readonly queue: SendQueue<Uint8Array>;
 
   constructor(
-    socket: zmq.Publisher,
+    socket: PublisherSocket,
     private readonly identity: PublisherIdentity,
   ) {
     this.socket = socket;

@@ -1,45 +1,8 @@
 import type * as zmq from 'zeromq';
+import { ZeromqMissingError } from './zeromq-missing-error.js';
 
 /** The zeromq.js module, as `import * as zmq from 'zeromq'` gives it. */
 export type ZeromqModule = typeof zmq;
-
-/**
- * The optional dependency `zeromq` could not be loaded, so no ZeroMQ socket can be opened:
- * `connect()`, `connectControl()`, fleets, the bridge and the relay over ZeroMQ, and the fake
- * instance need it. Nothing fails at import: this error comes the way other transport failures
- * do, through the Observable (`events$`, `status$`, a call) or the rejected promise
- * (`startFakeInstance()`).
- *
- * `reason` is `'not-installed'` when the package is absent (installed with
- * `npm install --omit=optional`, or zeromq's prebuilt binary has no build for this platform),
- * `'failed-to-load'` when it is present but loading it threw (`cause` says why).
- *
- * ```ts
- * connect({ workdir: process.cwd() }).events$.subscribe({
- *   error: (err) => console.error(err instanceof ZeromqMissingError ? err.message : err),
- * });
- * ```
- */
-export class ZeromqMissingError extends Error {
-  override readonly name = 'ZeromqMissingError';
-
-  constructor(
-    /** What needed zeromq, e.g. `connect() over ZeroMQ`. */
-    readonly feature: string,
-    /** Whether the package is absent, or present but unloadable. */
-    readonly reason: 'not-installed' | 'failed-to-load',
-    /** The error of the failed `import('zeromq')`. */
-    readonly cause?: unknown,
-  ) {
-    super(
-      reason === 'not-installed'
-        ? `pando-rx: ${feature} needs the optional dependency 'zeromq' (npm install zeromq)`
-        : `pando-rx: ${feature} needs the optional dependency 'zeromq', which is installed but could not be loaded (${describe(cause)}); reinstall it (npm install zeromq)`,
-    );
-  }
-}
-
-const describe = (err: unknown): string => (err instanceof Error ? err.message.split('\n')[0]! : String(err));
 
 /** True for "there is no package zeromq" (CommonJS and ES module resolution), not for an error inside it. */
 const isNotFound = (err: unknown): boolean => {
@@ -78,7 +41,7 @@ export const loadedZeromq = (): ZeromqModule | undefined => loaded;
 export const loadZeromq = (feature = 'connect() over ZeroMQ'): Promise<ZeromqModule> => {
   loading ??= import('zeromq').then((imported) => {
     // An ES module import of the CommonJS package may put its exports under `default`.
-    loaded = typeof imported.Subscriber === 'function' ? imported : ((imported as { default?: ZeromqModule }).default ?? imported);
+    loaded = typeof imported.Subscriber === 'function' ? imported : ((imported as unknown as { default?: ZeromqModule }).default ?? imported);
     return loaded;
   });
   return loading.catch((error: unknown) => {

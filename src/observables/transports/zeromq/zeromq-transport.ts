@@ -1,10 +1,24 @@
-import type * as zmq from 'zeromq';
 import { checkEndpoint } from '../../endpoint.js';
 import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../transport.js';
 import { openZeromqEventLink } from './event-link.js';
 import { lazyEventLink, lazyRequestLink } from './lazy-links.js';
 import { loadedZeromq, loadZeromq, type ZeromqModule } from './load-zeromq.js';
 import { openZeromqRequestLink } from './request-link.js';
+
+/**
+ * A socket as `onSocket` hands it: a zeromq.js `Subscriber` (an event link) or `Dealer` (a
+ * request link). Described without zeromq's types, so that pando-rx's declarations type-check
+ * where the optional dependency is not installed; cast it to `zmq.Subscriber` or `zmq.Dealer`
+ * to read more.
+ *
+ * ```ts
+ * new ZeromqTransport({ onSocket: (socket) => console.log((socket as zmq.Dealer).routingId) });
+ * ```
+ */
+export interface ZeromqSocket {
+  /** Whether the socket is closed. */
+  readonly closed: boolean;
+}
 
 /** Options of {@link ZeromqTransport}. */
 export interface ZeromqTransportOptions {
@@ -13,7 +27,7 @@ export interface ZeromqTransportOptions {
    * A seam for tests and diagnostics (e.g. to assert `socket.closed` after unsubscribe, or to
    * read `socket.routingId`); the adapter owns the socket: do not read from or close it.
    */
-  readonly onSocket?: (socket: zmq.Subscriber | zmq.Dealer) => void;
+  readonly onSocket?: (socket: ZeromqSocket) => void;
 }
 
 /**
@@ -35,7 +49,7 @@ export interface ZeromqTransportOptions {
  * ```
  */
 export class ZeromqTransport implements Transport {
-  private readonly onSocket: ((socket: zmq.Subscriber | zmq.Dealer) => void) | undefined;
+  private readonly onSocket: ((socket: ZeromqSocket) => void) | undefined;
 
   constructor(options: ZeromqTransportOptions = {}) {
     this.onSocket = options.onSocket;
