@@ -230,7 +230,9 @@ export async function run(argv: readonly string[], io: CliIo): Promise<number> {
       out.note(`pando-rx: ${error.message}${error.exitCode === EXIT_USAGE ? ' (run with --help for usage)' : ''}`);
       return error.exitCode;
     }
-    out.note(`pando-rx: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    // Our own errors (ZeromqMissingError, …) already say whose they are.
+    out.note(message.startsWith('pando-rx: ') ? message : `pando-rx: ${message}`);
     return EXIT_FAILURE;
   }
 }

@@ -1,3 +1,4 @@
+import { createServer, type AddressInfo, type Server } from 'node:net';
 import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 
 // pando-rx where the optional dependency zeromq is not installed (`npm install --omit=optional`):
@@ -7,6 +8,7 @@ import { firstValueFrom, lastValueFrom, toArray } from 'rxjs';
 type Sources = {
   readonly index: typeof import('../../src/index');
   readonly testing: typeof import('../../src/testing/index');
+  readonly cli: typeof import('../../src/cli/main');
 };
 
 /** The sources, loaded in isolation with `require('zeromq')` throwing `error`. */
@@ -16,7 +18,7 @@ const withoutZeromq = (error: Error): Sources => {
     jest.doMock('zeromq', () => {
       throw error;
     });
-    sources = { index: require('../../src/index'), testing: require('../../src/testing/index') };
+    sources = { index: require('../../src/index'), testing: require('../../src/testing/index'), cli: require('../../src/cli/main') };
   });
   return sources!;
 };
@@ -81,5 +83,26 @@ describe('without the optional dependency zeromq', () => {
     const inner = Object.assign(new Error("Cannot find module './build/Release/zeromq.node'"), { code: 'MODULE_NOT_FOUND' });
     const { testing } = withoutZeromq(inner);
     await expect(testing.startFakeInstance()).rejects.toMatchObject({ name: 'ZeromqMissingError', reason: 'failed-to-load', cause: inner });
+  });
+
+  it('makes the command say what to install, in one line, exit code 1', async () => {
+    const { cli } = withoutZeromq(notFound());
+    // Something listens on both ports, so the command's own probe finds them open.
+    const servers: Server[] = [];
+    const listen = async (): Promise<string> => {
+      const server = createServer((socket) => socket.destroy());
+      servers.push(server);
+      await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+      return `tcp://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    };
+    try {
+      const [pub, rpc] = [await listen(), await listen()];
+      let stderr = '';
+      const io = { stdout: { write: () => undefined }, stderr: { write: (chunk: string) => void (stderr += chunk) }, env: {}, cwd: '/', isTTY: false };
+      expect(await cli.run(['ping', '--pub', pub, '--rpc', rpc], io)).toBe(1);
+      expect(stderr).toBe("pando-rx: connect() over ZeroMQ needs the optional dependency 'zeromq' (npm install zeromq)\n");
+    } finally {
+      await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
+    }
   });
 });
