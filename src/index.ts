@@ -12,6 +12,7 @@ export { connect, connectControl, type ConnectOptions, type ConnectedInstance, t
 export { RemoteSession, type RemoteSessionOptions } from './observables/remote-session.js';
 export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions, type ZeromqSocket } from './observables/transports/zeromq/zeromq-transport.js';
 export { ZeromqMissingError } from './observables/transports/zeromq/zeromq-missing-error.js';
+export { checkZeromq } from './observables/transports/zeromq/check-zeromq.js';
 export { checkEndpoint, loopbackEndpoint } from './observables/endpoint.js';
 
 // Finding the instances of this machine, and watching them as a fleet.

@@ -16,6 +16,7 @@
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { Command, CommanderError, InvalidArgumentError, Option } from 'commander';
+import { checkZeromq } from '../index.js';
 import { bridge, BRIDGE_TOKEN_ENV, type BridgeCommandOptions } from './bridge-command.js';
 import { instances, type InstancesOptions } from './instances.js';
 import { sessions, tail, type SessionsOptions, type TailOptions } from './live-commands.js';
@@ -200,8 +201,18 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
     .addHelpText('after', '\nCredentials come from the environment, never from the command line: NATS_TOKEN, or NATS_USER and\nNATS_PASSWORD, or NATS_CREDS (a credentials file). They are never printed.')
     .action(async (opts: RelayCommandOptions) => done(await relay(opts, out)));
 
+  // The servers reach their instances over ZeroMQ only: without the optional zeromq they would
+  // start, then fail every link, so they say so before starting (the other commands fail
+  // through connect(), with the same error).
+  program.hook('preAction', async (_program, action) => {
+    if (ZEROMQ_SERVERS.includes(action.name())) await checkZeromq(`pando-rx ${action.name()}`);
+  });
+
   return program;
 };
+
+/** The commands that serve instances over ZeroMQ (checked for zeromq before they start). */
+const ZEROMQ_SERVERS = ['bridge', 'relay'];
 
 /** Maps commander's own exits: help and version are not errors; everything else is a usage error. */
 const commanderExit = (error: CommanderError): number => {

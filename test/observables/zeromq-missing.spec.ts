@@ -39,6 +39,18 @@ describe('without the optional dependency zeromq', () => {
     expect(index.checkEndpoint('tcp://127.0.0.1:5551')).toBeUndefined();
   });
 
+  it('rejects checkZeromq() with ZeromqMissingError naming the feature (and it resolves where zeromq is installed)', async () => {
+    const { index } = withoutZeromq(notFound());
+    await expect(index.checkZeromq('my server')).rejects.toMatchObject({
+      name: 'ZeromqMissingError',
+      message: "pando-rx: my server needs the optional dependency 'zeromq' (npm install zeromq)",
+    });
+    jest.dontMock('zeromq');
+    let installed: typeof import('../../src/index') | undefined;
+    jest.isolateModules(() => (installed = require('../../src/index')));
+    await expect(installed!.checkZeromq()).resolves.toBeUndefined();
+  });
+
   it('fails every stream and call of connect() with ZeromqMissingError, saying what to install, and keeps no handle', async () => {
     const { index } = withoutZeromq(notFound());
     const pando = index.connect(ENDPOINTS);
@@ -104,5 +116,18 @@ describe('without the optional dependency zeromq', () => {
     } finally {
       await Promise.all(servers.map((server) => new Promise((resolve) => server.close(resolve))));
     }
+  });
+
+  it.each([
+    ['bridge', ['--pub', 'tcp://127.0.0.1:5551', '--rpc', 'tcp://127.0.0.1:5552', '--port', '0']],
+    ['relay', ['--nats', 'nats://127.0.0.1:4222']],
+  ])('refuses to start pando-rx %s (it would serve nothing), saying what to install', async (command, args) => {
+    const { cli } = withoutZeromq(notFound());
+    let stdout = '';
+    let stderr = '';
+    const io = { stdout: { write: (chunk: string) => void (stdout += chunk) }, stderr: { write: (chunk: string) => void (stderr += chunk) }, env: {}, cwd: '/', isTTY: false };
+    expect(await cli.run([command, ...args], io)).toBe(1);
+    expect(stderr).toBe(`pando-rx: pando-rx ${command} needs the optional dependency 'zeromq' (npm install zeromq)\n`);
+    expect(stdout).toBe('');
   });
 });
