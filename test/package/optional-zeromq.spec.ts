@@ -1,5 +1,7 @@
+import { build, type Metafile } from 'esbuild';
 import { execFileSync } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, realpathSync, rmSync, writeFileSync } from 'node:fs';
+import { builtinModules } from 'node:module';
 import { dirname, join } from 'node:path';
 import ts from 'typescript';
 import { installPacked, isolatedTmpdir, type Manifest } from './install';
@@ -98,6 +100,33 @@ console.log(JSON.stringify({
       `import * as rxjs from 'rxjs';\nimport * as pandoRx from 'pando-rx';\nimport * as browser from 'pando-rx/browser';\nimport * as testing from 'pando-rx/testing';\n${CHECK}`,
     );
     expect(run('main.mjs')).toEqual(EXPECTED);
+  });
+
+  it('works from the ES module build that bundlers take (dist/esm), bundled for Node with zeromq left to its runtime import()', async () => {
+    writeFileSync(
+      join(project, 'bundle-me.mjs'),
+      `import * as rxjs from 'rxjs';\nimport * as pandoRx from 'pando-rx';\nimport * as browser from 'pando-rx/browser';\nimport * as testing from 'pando-rx/testing';\n${CHECK}`,
+    );
+    // A bundler without the node condition (the exports' `import` branch), Node's modules and
+    // zeromq external; ws and nats are CommonJS, so the ES module output gets a require().
+    const result = await build({
+      absWorkingDir: project,
+      entryPoints: ['bundle-me.mjs'],
+      outfile: join(project, 'bundled.mjs'),
+      bundle: true,
+      platform: 'neutral',
+      conditions: ['import'],
+      mainFields: ['module', 'main'],
+      format: 'esm',
+      external: ['zeromq', 'node:*', ...builtinModules],
+      banner: { js: "import { createRequire } from 'node:module'; const require = createRequire(import.meta.url);" },
+      metafile: true,
+      logLevel: 'silent',
+    });
+    const inputs = Object.keys((result.metafile as Metafile).inputs);
+    expect(inputs).toEqual(expect.arrayContaining(['node_modules/pando-rx/dist/esm/index.js', 'node_modules/pando-rx/dist/esm/testing/index.js']));
+    expect(inputs.filter((input) => input.includes('pando-rx/dist/cjs/'))).toEqual([]);
+    expect(run('bundled.mjs')).toEqual(EXPECTED);
   });
 
   it('type-checks a TypeScript program of the Node entry point without zeromq installed (strict, libraries checked too)', () => {
