@@ -125,4 +125,27 @@ describe('the Angular example in Chromium', () => {
     expect(errors).toEqual([]);
     await page.close();
   }, 90_000);
+
+  it('on a read-only bridge, shows everything and says why a message cannot be sent; nothing reaches the instance', async () => {
+    const readOnly = await startBridge(
+      { pubEndpoint: fake.pubEndpoint, rpcEndpoint: fake.rpcEndpoint },
+      { token: TOKEN, port: 0, allowedOrigins: [server.origin], warn: () => undefined },
+    );
+    try {
+      const { page, errors } = await chromium.newPage();
+      const sendsBefore = fake.requests.filter((r) => r.method === 'message.send').length;
+      await page.goto(`${server.origin}/?bridge=${encodeURIComponent(readOnly.url)}#token=${TOKEN}`);
+      await statusOf(page).filter({ hasText: 'live' }).waitFor();
+      await page.locator('[data-session]').first().waitFor();
+      await send(page, 'may I?');
+      await page.getByTestId('send-error').filter({ hasText: 'This bridge is read-only: start it with --allow-control' }).waitFor();
+      await chromium.screenshot(page, 'angular-read-only');
+      expect(await page.getByTestId('message').inputValue()).toBe('may I?'); // kept, to send once allowed
+      expect(fake.requests.filter((r) => r.method === 'message.send')).toHaveLength(sendsBefore);
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await readOnly.close();
+    }
+  }, 60_000);
 });
