@@ -20,6 +20,8 @@ const config: Config = {
     {
       ...common,
       displayName: 'src',
+      // examples/angular's view models import 'pando-rx/browser' as an app does; their specs run them against src.
+      moduleNameMapper: { ...common.moduleNameMapper, '^pando-rx/browser$': '<rootDir>/src/browser.ts' },
       roots: ['<rootDir>/test'],
       testMatch: ['**/*.spec.ts'],
       testPathIgnorePatterns: ['/node_modules/', '<rootDir>/test/package\\.spec\\.ts$', '<rootDir>/test/package/', '<rootDir>/test/cli/(cli|demo)\\.spec\\.ts$', '<rootDir>/test/bench/', '<rootDir>/test/browser/'],

@@ -1,21 +1,15 @@
 import { execFileSync } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** The newest modification time of any file below `dir`. */
-const newest = (dir: string): number =>
-  readdirSync(dir, { withFileTypes: true }).reduce((latest, entry) => {
-    const path = join(dir, entry.name);
-    return Math.max(latest, entry.isDirectory() ? newest(path) : statSync(path).mtimeMs);
-  }, 0);
-
 /**
- * Builds dist/ once before the suite when it is missing or older than src/, so that the tests
- * of the package entry points, the command and the benchmarks run what a user would install.
+ * Brings dist/ up to date once before the dist specs, so that the tests of the package entry
+ * points, the command and the benchmarks run what a user would install. scripts/build.mjs
+ * decides: it skips the build when dist/ was built from the same inputs (src/, the tsconfigs,
+ * the script, the compiler), and rebuilds otherwise. Deciding here by the age of src/ alone
+ * missed a changed tsconfig: dist/ then looked fresh to jest but stale to `npm pack`'s
+ * `prepare` (test/package/tarball.spec.ts), which rebuilt it while other specs were reading it.
  */
 export default function globalSetup(): void {
   const root = join(__dirname, '..');
-  const marker = join(root, 'dist', 'cjs', 'index.js');
-  if (existsSync(marker) && statSync(marker).mtimeMs >= newest(join(root, 'src'))) return;
   execFileSync(process.execPath, [join(root, 'scripts', 'build.mjs')], { cwd: root, stdio: 'inherit' });
 }

@@ -23,40 +23,13 @@ import ts from 'typescript';
  * - A block is exempt only when its fence says ```ts no-check (a type listing that is not
  *   code, a fragment that cannot stand alone). Exemptions are listed by the test's name and
  *   capped.
- * - Angular is not installed, so a virtual ambient file (below) declares the handful of
- *   `@angular/core` and `@angular/common` names that docs/angular.md uses, with their real
- *   signatures narrowed to what the examples need; it is left out as soon as Angular is
- *   installed. `experimentalDecorators` is on, as in Angular projects. Component templates are
- *   strings: they are not checked. Nothing else is stubbed.
+ * - Angular comes with the root install (examples/angular is an npm workspace), so the
+ *   Angular blocks of docs/angular.md check against the real `@angular/core`; `experimentalDecorators`
+ *   is on, as in Angular projects. Component templates are strings: they are not checked.
  */
 
 const ROOT = resolve(__dirname, '../..');
 const VIRTUAL_DIR = join(ROOT, '.doc-examples');
-const AMBIENT_FILE = join(VIRTUAL_DIR, 'ambient.d.ts');
-
-/** Minimal, faithful declarations of the Angular names the docs use (Angular is not a dependency). */
-const AMBIENT = `
-declare module '@angular/core' {
-  export interface Type<T> extends Function { new (...args: any[]): T; }
-  export declare function inject<T>(token: Type<T>): T;
-  export declare enum ChangeDetectionStrategy { OnPush = 0, Default = 1 }
-  export interface Injectable { providedIn?: Type<unknown> | 'root' | 'platform' | 'any' | null; }
-  export declare function Injectable(options?: Injectable): ClassDecorator;
-  export interface Component {
-    selector?: string;
-    standalone?: boolean;
-    imports?: (Type<unknown> | readonly unknown[])[];
-    template?: string;
-    templateUrl?: string;
-    changeDetection?: ChangeDetectionStrategy;
-  }
-  export declare function Component(options: Component): ClassDecorator;
-}
-declare module '@angular/common' {
-  export declare class AsyncPipe {}
-  export declare class DatePipe {}
-}
-`;
 
 interface Block {
   /** The doc, relative to the repo root, e.g. `docs/rpc.md`. */
@@ -150,7 +123,6 @@ const where = (b: Block): string => `${b.doc}:${b.line}`;
 /** One program for every block; virtual files are served from memory. */
 const createProgram = (): ts.Program => {
   const virtual = new Map<string, string>(checked.map((b) => [b.fileName, b.code]));
-  if (!existsSync(join(ROOT, 'node_modules/@angular/core'))) virtual.set(AMBIENT_FILE, AMBIENT);
   const host = ts.createCompilerHost(compilerOptions, true);
   const { getSourceFile, fileExists, readFile } = host;
   const virtualDirs = new Set([...virtual.keys()].map((name) => dirname(name)));
@@ -190,9 +162,6 @@ describe('docs: every ```ts block type-checks against the API', () => {
     expect(checked.length).toBeGreaterThan(0);
     const global = [...program.getOptionsDiagnostics(), ...program.getGlobalDiagnostics()];
     expect(global.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
-    const ambient = program.getSourceFile(AMBIENT_FILE);
-    const stubs = ambient === undefined ? [] : program.getSemanticDiagnostics(ambient);
-    expect(stubs.map((d) => ts.flattenDiagnosticMessageText(d.messageText, ' '))).toEqual([]);
   });
 
   it('names each file= block once per doc, as a .ts file', () => {
