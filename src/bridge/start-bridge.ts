@@ -9,6 +9,7 @@ import type { Transport } from '../observables/transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
 import { boundHosts, checkUpgrade, isLoopback, ownOrigins, queryOf, type Refusal } from './admission.js';
 import { BridgeClient } from './bridge-client.js';
+import { defaultDashboardDir, loadDashboard, serveDashboard } from './dashboard-files.js';
 import { followFleet, singleInstance, type BridgeInstances } from './bridge-instances.js';
 import { FleetClient } from './fleet-client.js';
 
@@ -79,6 +80,11 @@ export interface BridgeOptions {
    * (up to as many characters) and its other frames dropped, and it is told (default 4 MiB).
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Where the built dashboard is (`index.html`, `dashboard.js`, `dashboard.css`), served at `/`;
+   * default `dist/dashboard/` beside the built bridge. Without one, `/` says it is not built.
+   */
+  readonly dashboardDir?: string;
   /** Where warnings go (default `console.warn`). */
   readonly warn?: (message: string) => void;
   /** The transport to the instance (default ZeroMQ). */
@@ -89,7 +95,7 @@ export interface BridgeOptions {
 export interface BridgeStats {
   /** Connections open now. */
   readonly connections: number;
-  /** Upgrades refused (token, Origin, Host, unknown instance, too many connections). */
+  /** Upgrades refused (token, Origin, Host, unknown instance, too many connections), and pages refused for their Host. */
   readonly refusedConnections: number;
   /** Browser messages refused (undecodable, control on a read-only bridge, bad requests). */
   readonly refusedMessages: number;
@@ -103,7 +109,7 @@ export interface BridgeStats {
 
 /** A running bridge. */
 export interface Bridge {
-  /** The WebSocket URL to give `connectBrowser()`, e.g. `ws://127.0.0.1:8787/`. */
+  /** The WebSocket URL to give `connectBrowser()`, e.g. `ws://127.0.0.1:8787/`; the dashboard is its `http://` twin. */
   readonly url: string;
   /** The token every connection must carry. */
   readonly token: string;
@@ -164,8 +170,17 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
   const maxConnections = options.maxConnections ?? 64;
   const counts = { refusedConnections: 0, refusedMessages: 0, droppedFrames: 0, coalescedTokens: 0 };
 
-  const server = createServer((_request, response) => {
-    response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8' }).end('pando-rx bridge: connect with a WebSocket\n');
+  const dashboard = loadDashboard(options.dashboardDir ?? defaultDashboardDir());
+  let hosts: ReadonlySet<string> = new Set();
+  // Plain HTTP: the dashboard, under the same Host check as the upgrade (DNS rebinding).
+  const server = createServer((request, response) => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      counts.refusedConnections++;
+      response.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Host ${JSON.stringify(host)} is not a name this bridge is bound to\n`);
+      return;
+    }
+    serveDashboard(dashboard, request, response, host);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });
   const clients = new Map<WebSocket, BridgeClient | FleetClient>();
@@ -181,7 +196,7 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
     });
   });
   const { port } = server.address() as AddressInfo;
-  const hosts = boundHosts(host, port);
+  hosts = boundHosts(host, port);
   const origins = new Set([...ownOrigins(hosts), ...(options.allowedOrigins ?? []).map((origin) => origin.toLowerCase())]);
   const rules = { token, hosts, origins };
   // A member that left (or came back on other ports) closes its connections: each browser
