@@ -125,6 +125,7 @@ export const renderTranscript = (transcript: Transcript): void => {
     live.append(el('div', 'body', printable(transcript.live.text)));
     items.push(live);
   }
+  if (items.length === 0) items.push(el('p', 'empty transcript-empty', 'No messages to show in this session yet.'));
   box.replaceChildren(...items);
   if (atBottom) box.scrollTop = box.scrollHeight;
 };

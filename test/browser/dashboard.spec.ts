@@ -1,9 +1,12 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type * as Api from '../../src/index';
 import type * as Testing from '../../src/testing/index';
 import { launchChromium, type HeadlessChromium } from '../helpers/chromium';
 import { freePort } from '../helpers/live';
+import { registryEntryOf } from '../helpers/registry';
 
 // What a user installs: the built bridge (dist/cjs), which finds the built dashboard
 // (dist/dashboard) beside itself; jest's dist project has built both.
@@ -123,5 +126,43 @@ describe('the dashboard in a real browser (Chromium), against the built bridge a
     await status(page, 'alive');
     expect(page.url()).toBe(`http://127.0.0.1:${port}/#token=${TOKEN}`);
     await page.close();
+  });
+
+  it('a read-only fleet bridge: both instances listed, each with its own sessions; no send box', async () => {
+    const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-dashboard-fleet-'));
+    const others = await Promise.all(
+      ['billing', 'search'].map((name) =>
+        startFakeInstance({
+          heartbeatIntervalMs: 500,
+          sessions: [{ id: `sess-${name}`, title: `Work on ${name}`, updated_at: new Date(), message_count: 3 }],
+        }),
+      ),
+    );
+    let fleetBridge: Api.Bridge | undefined;
+    try {
+      others.forEach((other, i) =>
+        writeFileSync(join(registryDir, `${other.instanceId}.json`), JSON.stringify(registryEntryOf(other, { path: `/work/${i === 0 ? 'billing' : 'search'}`, is_primary: i === 0 }))),
+      );
+      fleetBridge = await startBridge({ fleet: true, registryDir, pollIntervalMs: 100 }, { port: 0, warn: () => undefined });
+      const { page } = await chromium.newPage();
+      await page.goto(`${fleetBridge.url.replace(/^ws/, 'http')}#token=${encodeURIComponent(fleetBridge.token)}`);
+      await page.locator('#instances li').nth(1).waitFor();
+      await status(page, 'alive');
+      await expect(page.locator('#mode').textContent()).resolves.toBe('read-only');
+      expect(await page.locator('#composer').isHidden()).toBe(true);
+      expect(await page.locator('#readonly-note').isVisible()).toBe(true);
+      await page.locator('#sessions li .session-name', { hasText: 'Work on billing' }).waitFor();
+      await chromium.screenshot(page, 'dashboard-8-fleet');
+      await page.locator('#instances li', { hasText: 'search' }).click();
+      await page.locator('#sessions li .session-name', { hasText: 'Work on search' }).waitFor();
+      await status(page, 'alive');
+      expect(await page.locator('#sessions li').count()).toBe(1);
+      await chromium.screenshot(page, 'dashboard-9-fleet-second');
+      await page.close();
+    } finally {
+      await fleetBridge?.close();
+      for (const other of others) await other.stop({ silent: true });
+      rmSync(registryDir, { recursive: true, force: true });
+    }
   });
 });
