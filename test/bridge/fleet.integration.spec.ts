@@ -115,12 +115,16 @@ describe('a fleet bridge (pando-rx bridge --fleet), with fake instances in a tem
       register(b);
       await waitFor(seen$, (f) => f.members.length === 2);
 
+      // One subscription held throughout, so that the browser keeps the same connections.
       const toA = browser(bridge, a.instanceId);
-      await waitFor(toA.status$, (s) => s === 'alive' || s === 'stale');
+      const statuses$ = new ReplaySubject<string>();
+      watching.add(toA.status$.subscribe(statuses$));
+      await waitFor(statuses$, (s) => s === 'alive' || s === 'stale');
       unlinkSync(join(registryDir, `${a.instanceId}.json`));
       await waitFor(seen$, (f) => ids(f).join() === b.instanceId);
-      // Its browser is cut off: the bridge refuses it now (it is gone), so it says unreachable.
-      await waitFor(toA.status$, (s) => s === 'unreachable');
+      // Its browser is cut off (the instance itself still runs), and the bridge now refuses it
+      // (it is gone from the fleet), so it says unreachable.
+      await waitFor(statuses$, (s) => s === 'unreachable');
 
       const lists = seen.map((f) => f.members.map((m) => m.id).join());
       expect(lists).toEqual([a.instanceId, `${a.instanceId},${b.instanceId}`, b.instanceId]);
