@@ -188,7 +188,11 @@ const checkRefusal = (): void => {
       if (!response.ok || state.fleetReachable !== false) return;
       state.refused = true;
       showStatus();
-      renderGate({ title: 'The bridge refused this token', text: 'Paste the token that pando-rx bridge printed (a restarted bridge prints a new one).', refused: true });
+      renderGate({
+        title: 'The bridge refused this token',
+        text: 'Paste the token that pando-rx bridge printed: a restarted bridge prints a new one (unless given --token). A bridge at its connection limit refuses too.',
+        refused: true,
+      });
     },
     () => undefined, // the bridge is gone: "bridge unreachable" stays
   );

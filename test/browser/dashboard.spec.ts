@@ -104,6 +104,17 @@ describe('the dashboard in a real browser (Chromium), against the built bridge a
     await chromium.screenshot(page, 'dashboard-5-recovered');
     await page.emulateMedia({ colorScheme: 'dark' });
     await chromium.screenshot(page, 'dashboard-5-recovered-dark');
+
+    // Interrupt a turn while it streams: it stops short, and what was said is stored.
+    await page.locator('#message').fill('stop me');
+    await page.locator('#send').click();
+    await page.locator('#transcript .msg.live[data-status="streaming"] .body', { hasText: 'Streaming a reply to "stop me"' }).waitFor();
+    await page.locator('#interrupt').click();
+    await page.locator('#sessions li[data-id="sess-refactor"] .item-meta', { hasText: '4 messages' }).waitFor();
+    const last = page.locator('#transcript .msg.assistant .body').last();
+    await expect(last.textContent()).resolves.toMatch(/^Streaming a reply to "stop me"/);
+    await expect(last.textContent()).resolves.not.toContain('renamed it.');
+    await chromium.screenshot(page, 'dashboard-5-interrupted-dark');
     await page.close();
   });
 
