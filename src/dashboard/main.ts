@@ -20,6 +20,7 @@ import { toolCalls } from '../operators/toolCalls.js';
 import { connectBrowser } from '../observables/connect-browser.js';
 import type { RemoteInstance } from '../observables/remote-instance.js';
 import { watchBridgeFleet } from '../observables/watch-bridge-fleet.js';
+import { probeBridge } from './probe.js';
 import {
   byId,
   renderControl,
@@ -181,21 +182,41 @@ function selectInstance(instanceId: string | undefined): void {
   );
 }
 
-/** The bridge cannot be reached over WebSocket: if it answers HTTP, it refused the token. */
-const checkRefusal = (): void => {
-  fetch('/', { method: 'HEAD', cache: 'no-store' }).then(
-    (response) => {
-      if (!response.ok || state.fleetReachable !== false) return;
-      state.refused = true;
-      showStatus();
-      renderGate({
-        title: 'The bridge refused this token',
-        text: 'Paste the token that pando-rx bridge printed: a restarted bridge prints a new one (unless given --token). A bridge at its connection limit refuses too.',
-        refused: true,
-      });
-    },
-    () => undefined, // the bridge is gone: "bridge unreachable" stays
-  );
+/** How often the page asks why the bridge cannot be reached, while it cannot. */
+const PROBE_INTERVAL_MS = 2000;
+let probing: ReturnType<typeof setInterval> | undefined;
+
+/** Tells "refused" (the bridge answers, but not to this token) from "unreachable", until the fleet side is back. */
+const probe = (): void => {
+  const given = token;
+  if (given === undefined) return;
+  void probeBridge(bridgeUrl, given).then((result) => {
+    if (given !== token || state.fleetReachable !== false) return;
+    const refused = result === 'refused';
+    if (refused === state.refused) return;
+    state.refused = refused;
+    showStatus();
+    renderGate(
+      refused
+        ? {
+            title: 'The bridge refused this token',
+            text: 'Paste the token that pando-rx bridge printed: a restarted bridge prints a new one (unless given --token). A bridge at its connection limit refuses too.',
+            refused: true,
+          }
+        : undefined,
+    );
+  });
+};
+
+const stopProbing = (): void => {
+  if (probing !== undefined) clearInterval(probing);
+  probing = undefined;
+};
+
+const startProbing = (): void => {
+  if (probing !== undefined) return;
+  probe();
+  probing = setInterval(probe, PROBE_INTERVAL_MS);
 };
 
 let token: string | undefined;
@@ -219,9 +240,10 @@ const start = (given: string): void => {
       state.control = fleet.control;
       if (!fleet.reachable) {
         showStatus();
-        checkRefusal();
+        startProbing();
         return;
       }
+      stopProbing();
       if (state.refused) renderGate(undefined);
       state.refused = false;
       state.members = fleet.members;
@@ -236,6 +258,7 @@ const start = (given: string): void => {
   // "3 min ago" moves on.
   const tick = setInterval(showSessions, 15_000);
   running.add(() => clearInterval(tick));
+  running.add(stopProbing);
 };
 
 const wire = (): void => {

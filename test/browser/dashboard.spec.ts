@@ -16,6 +16,9 @@ const { startBridge } = require(join(__dirname, '../../dist/cjs/index.js')) as t
 const { startFakeInstance } = require(join(__dirname, '../../dist/cjs/testing/index.js')) as typeof Testing;
 
 const TOKEN = 'dashboard-spec-token';
+
+// A browser, a bridge restart and reconnection backoff: more than jest's default 20 s on a busy machine.
+jest.setTimeout(90_000);
 const HOSTILE_TITLE = '<img src=x id=pwned onerror="document.title=1">\u0007 bell';
 
 describe('the dashboard in a real browser (Chromium), against the built bridge and a fake instance', () => {
@@ -24,10 +27,10 @@ describe('the dashboard in a real browser (Chromium), against the built bridge a
   let bridge: Api.Bridge | undefined;
   let port: number;
 
-  const startTheBridge = async (): Promise<void> => {
+  const startTheBridge = async (token = TOKEN): Promise<void> => {
     bridge = await startBridge(
       { pubEndpoint: fake.pubEndpoint, rpcEndpoint: fake.rpcEndpoint, instanceId: fake.instanceId, path: '/work/shop-api' },
-      { port, token: TOKEN, allowControl: true, warn: () => undefined },
+      { port, token, allowControl: true, warn: () => undefined },
     );
   };
   const status = (page: Page, label: string) => page.locator('#status-label', { hasText: new RegExp(`^${label}$`) }).waitFor({ timeout: 15_000 });
@@ -136,6 +139,22 @@ describe('the dashboard in a real browser (Chromium), against the built bridge a
     await page.locator('#gate-form button[type="submit"]').click();
     await status(page, 'alive');
     expect(page.url()).toBe(`http://127.0.0.1:${port}/#token=${TOKEN}`);
+    await page.close();
+  });
+
+  it('a bridge restarted with another token: the open page says it is refused, and recovers by itself when the bridge is back with its token', async () => {
+    const { page } = await chromium.newPage();
+    await page.goto(`http://127.0.0.1:${port}/#token=${TOKEN}`);
+    await status(page, 'alive');
+    await bridge!.close();
+    await status(page, 'bridge unreachable');
+    await startTheBridge('another-token-entirely');
+    await page.locator('#gate-title', { hasText: 'The bridge refused this token' }).waitFor({ timeout: 15_000 });
+    await bridge!.close();
+    await startTheBridge();
+    await status(page, 'alive');
+    expect(await page.locator('#gate').isHidden()).toBe(true);
+    await page.locator('#sessions li[data-id="sess-refactor"]').waitFor();
     await page.close();
   });
 
