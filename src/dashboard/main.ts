@@ -119,6 +119,12 @@ function selectSession(sessionId: string | undefined): void {
   loadHistory();
 }
 
+/** A stream of the instance that fails (it should not) says so under the transcript. */
+const observe = <T>(next: (value: T) => void) => ({
+  next,
+  error: (error: unknown) => renderNotice(`A stream of the instance failed: ${error instanceof Error ? error.message : String(error)}`),
+});
+
 /** Opens one instance of the bridge (closing the one before): its status, mirror, text and tool calls. */
 function selectInstance(instanceId: string | undefined): void {
   if (instanceId === state.instanceId) return;
@@ -137,48 +143,48 @@ function selectInstance(instanceId: string | undefined): void {
   pando = remote;
   instanceSubscription = new Subscription();
   instanceSubscription.add(
-    remote.status$.subscribe((status) => {
+    remote.status$.subscribe(observe((status) => {
       const recovered = status === 'alive' && (state.instanceStatus === 'unreachable' || state.instanceStatus === 'down');
       state.instanceStatus = status;
       showStatus();
       if (recovered) loadHistory();
-    }),
+    })),
   );
   instanceSubscription.add(
-    remote.mirror$.subscribe((mirror) => {
+    remote.mirror$.subscribe(observe((mirror) => {
       state.mirror = mirror;
       const ids = mirror.sessions.map((session) => session.id);
       const next = keepSelection(ids, state.sessionId, mirror.activeSessionId);
       if (next !== state.sessionId) selectSession(next);
       else showSessions();
-    }),
+    })),
   );
   instanceSubscription.add(
-    remote.events$.pipe(streamText()).subscribe((text) => {
+    remote.events$.pipe(streamText()).subscribe(observe((text) => {
       if (text.sessionId !== state.sessionId) return;
       state.transcript = withStreamed(state.transcript, text);
       renderTranscript(state.transcript);
-    }),
+    })),
   );
   instanceSubscription.add(
-    remote.events$.pipe(ofTopic('message.append')).subscribe(({ payload }) => {
+    remote.events$.pipe(ofTopic('message.append')).subscribe(observe(({ payload }) => {
       if (payload.session_id !== state.sessionId) return;
       state.transcript = withAppended(state.transcript, { id: payload.message_id, role: payload.role, content: payload.content });
       renderTranscript(state.transcript);
-    }),
+    })),
   );
   instanceSubscription.add(
-    remote.events$.pipe(ofTopic('tool.start')).subscribe(({ payload }) => {
+    remote.events$.pipe(ofTopic('tool.start')).subscribe(observe(({ payload }) => {
       const row: ToolRow = { callId: payload.call_id, sessionId: payload.session_id, toolName: payload.tool_name, params: payload.params, status: 'running' };
       state.tools = upsertToolRow(state.tools, row);
       showTools();
-    }),
+    })),
   );
   instanceSubscription.add(
-    remote.events$.pipe(toolCalls()).subscribe((call) => {
+    remote.events$.pipe(toolCalls()).subscribe(observe((call) => {
       state.tools = upsertToolRow(state.tools, toolRowOf(call));
       showTools();
-    }),
+    })),
   );
 }
 
