@@ -7,6 +7,9 @@
 //              pando-rx holds one copy of it (one RpcError class, one registry of sockets).
 //   dist/esm   ES modules for bundlers (tree-shaking), with the same declarations copied beside
 //              them (ESM-flavoured there: dist/esm/package.json says type module).
+//   dist/dashboard  the bridge's dashboard (src/dashboard): type-checked with the DOM
+//              (tsconfig.dashboard.json), bundled by esbuild for the browser into one script,
+//              beside its page and stylesheet; the built bridge serves it at `/`.
 //
 // The build is skipped when dist/ was built from the same inputs (a hash of src/, the tsconfigs,
 // this script and the TypeScript version): `npm install` builds through `prepare`, and a second
@@ -38,7 +41,7 @@ const filesBelow = (dir) =>
 const inputsHash = () => {
   const hash = createHash('sha256');
   hash.update(`typescript ${require('typescript/package.json').version}\n`);
-  const inputs = [...filesBelow('src'), 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.esm.json', 'scripts/build.mjs'];
+  const inputs = [...filesBelow('src'), 'tsconfig.json', 'tsconfig.build.json', 'tsconfig.esm.json', 'tsconfig.dashboard.json', 'scripts/build.mjs'];
   for (const file of inputs) hash.update(`${file}\n`).update(readFileSync(join(root, file))).update('\n');
   return hash.digest('hex');
 };
@@ -50,6 +53,25 @@ const compile = async (project) => {
   } catch (error) {
     throw new Error(`tsc -p ${project} failed:\n${error.stdout ?? ''}${error.stderr ?? ''}`);
   }
+};
+
+/** Type-checks the dashboard, then bundles it for the browser into dist/dashboard/ with its page and stylesheet. */
+const buildDashboard = async () => {
+  const { build } = await import('esbuild');
+  const out = join(dist, 'dashboard');
+  mkdirSync(out, { recursive: true });
+  await build({
+    entryPoints: [join(root, 'src', 'dashboard', 'main.ts')],
+    outfile: join(out, 'dashboard.js'),
+    bundle: true,
+    platform: 'browser',
+    format: 'iife',
+    target: 'es2020',
+    minify: true,
+    legalComments: 'none',
+    logLevel: 'silent',
+  });
+  for (const file of ['index.html', 'dashboard.css']) copyFileSync(join(root, 'src', 'dashboard', file), join(out, file));
 };
 
 /** Copies every .d.ts of dist/cjs that has a .js twin in dist/esm beside it. */
@@ -85,12 +107,16 @@ const writeNodeWrappers = () => {
 
 const force = process.argv.includes('--force');
 const hash = inputsHash();
-const outputs = ENTRIES.flatMap((entry) => [`cjs/${entry}.js`, `cjs/${entry}.mjs`, `esm/${entry}.js`, `esm/${entry}.d.ts`]);
+const outputs = [
+  ...ENTRIES.flatMap((entry) => [`cjs/${entry}.js`, `cjs/${entry}.mjs`, `esm/${entry}.js`, `esm/${entry}.d.ts`]),
+  ...['index.html', 'dashboard.js', 'dashboard.css'].map((file) => `dashboard/${file}`),
+];
 if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash && outputs.every((file) => existsSync(join(dist, file)))) {
   console.log('pando-rx: dist/ is up to date (node scripts/build.mjs --force rebuilds it)');
 } else {
   rmSync(dist, { recursive: true, force: true });
-  await Promise.all([compile('tsconfig.build.json'), compile('tsconfig.esm.json')]);
+  await Promise.all([compile('tsconfig.build.json'), compile('tsconfig.esm.json'), compile('tsconfig.dashboard.json')]);
+  await buildDashboard();
   // Each half says which module system its .js and .d.ts files use; sideEffects is repeated
   // because bundlers read it from the nearest package.json.
   writeFileSync(join(dist, 'cjs', 'package.json'), JSON.stringify({ type: 'commonjs', sideEffects: false }) + '\n');
@@ -100,5 +126,5 @@ if (!force && existsSync(stampFile) && readFileSync(stampFile, 'utf8') === hash 
   // Last, so that an interrupted build is never taken for a complete one.
   mkdirSync(dist, { recursive: true });
   writeFileSync(stampFile, hash);
-  console.log('pando-rx: built dist/ (cjs, esm, Node ESM wrappers, declarations)');
+  console.log('pando-rx: built dist/ (cjs, esm, Node ESM wrappers, declarations, dashboard)');
 }

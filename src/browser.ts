@@ -173,12 +173,14 @@ export type {
 
 // The browser's way in: a WebSocket to a pando-rx bridge, and the bridge's message format.
 export { connectBrowser, type ConnectBrowserOptions } from './observables/connect-browser.js';
+export { watchBridgeFleet, type WatchBridgeFleetOptions, type BridgeFleet } from './observables/watch-bridge-fleet.js';
 export { WebSocketTransport, type WebSocketTransportOptions } from './observables/transports/websocket/websocket-transport.js';
 export type { WebSocketLike, WebSocketConstructor, ReconnectOptions } from './observables/transports/websocket/bridge-socket.js';
 export {
   BridgeClientMessage,
   BridgeServerMessage,
   BridgeErrorCode,
+  BridgeFleetMember,
   BridgeMessageError,
   BRIDGE_PROTOCOL_VERSION,
   BRIDGE_REFUSED_CODE,

@@ -8,12 +8,54 @@ import { resolveEndpoints } from '../observables/discovery/resolve.js';
 import type { Transport } from '../observables/transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
 import { boundHosts, checkUpgrade, isLoopback, ownOrigins, queryOf, type Refusal } from './admission.js';
-import { BridgeClient, type BridgeSide } from './bridge-client.js';
+import { BridgeClient } from './bridge-client.js';
+import { defaultDashboardDir, loadDashboard, serveDashboard } from './dashboard-files.js';
+import { followFleet, singleInstance, type BridgeInstances } from './bridge-instances.js';
+import { FleetClient } from './fleet-client.js';
 
-/** The instance a bridge serves: its endpoints, or a working directory to find them from. */
+/**
+ * What a bridge serves: one instance (its endpoints, or a working directory to find them from)
+ * or the host's whole fleet (every live instance of the registry, followed as it changes).
+ */
 export type BridgeTarget =
-  | { readonly pubEndpoint: string; readonly rpcEndpoint: string; readonly workdir?: undefined }
-  | { readonly workdir: string; readonly registryDir?: string; readonly pubEndpoint?: undefined; readonly rpcEndpoint?: undefined };
+  | {
+      readonly pubEndpoint: string;
+      readonly rpcEndpoint: string;
+      /** The instance's id, if known: its fleet member's id (default `instance`). */
+      readonly instanceId?: string;
+      /** The instance's working directory, if known: its fleet member's `workdir`. */
+      readonly path?: string;
+      readonly workdir?: undefined;
+      readonly fleet?: undefined;
+    }
+  | { readonly workdir: string; readonly registryDir?: string; readonly pubEndpoint?: undefined; readonly rpcEndpoint?: undefined; readonly fleet?: undefined }
+  | {
+      readonly fleet: true;
+      /** The registry (default: `$PANDO_REGISTRY_DIR`, else `/tmp/pando-instances`). */
+      readonly registryDir?: string;
+      /** How often the registry is read again, in ms (default 2000; `fs.watch` hints come sooner). */
+      readonly pollIntervalMs?: number;
+      readonly workdir?: undefined;
+      readonly pubEndpoint?: undefined;
+      readonly rpcEndpoint?: undefined;
+    };
+
+/** The instances of a target: one, or the fleet (read once before the bridge listens). */
+const instancesOf = async (target: BridgeTarget, warn: (message: string) => void): Promise<BridgeInstances> => {
+  if (target.fleet === true) {
+    return followFleet({
+      warn,
+      ...(target.registryDir === undefined ? {} : { registryDir: target.registryDir }),
+      ...(target.pollIntervalMs === undefined ? {} : { pollIntervalMs: target.pollIntervalMs }),
+    });
+  }
+  if (target.workdir === undefined) {
+    const { pubEndpoint, rpcEndpoint } = target;
+    return singleInstance({ id: target.instanceId ?? 'instance', pubEndpoint, rpcEndpoint }, target.path ?? pubEndpoint);
+  }
+  const found = resolveEndpoints(target.workdir, target.registryDir === undefined ? {} : { registryDir: target.registryDir });
+  return singleInstance({ id: found.instanceId ?? 'instance', pubEndpoint: found.pubEndpoint, rpcEndpoint: found.rpcEndpoint }, found.workdir);
+};
 
 /** Options of `startBridge()`. Every default is the safe one. */
 export interface BridgeOptions {
@@ -38,6 +80,11 @@ export interface BridgeOptions {
    * (up to as many characters) and its other frames dropped, and it is told (default 4 MiB).
    */
   readonly maxBufferedBytes?: number;
+  /**
+   * Where the built dashboard is (`index.html`, `dashboard.js`, `dashboard.css`), served at `/`;
+   * default `dist/dashboard/` beside the built bridge. Without one, `/` says it is not built.
+   */
+  readonly dashboardDir?: string;
   /** Where warnings go (default `console.warn`). */
   readonly warn?: (message: string) => void;
   /** The transport to the instance (default ZeroMQ). */
@@ -48,7 +95,7 @@ export interface BridgeOptions {
 export interface BridgeStats {
   /** Connections open now. */
   readonly connections: number;
-  /** Upgrades refused (token, Origin, Host, too many connections). */
+  /** Upgrades refused (token, Origin, Host, unknown instance, too many connections), and pages refused for their Host. */
   readonly refusedConnections: number;
   /** Browser messages refused (undecodable, control on a read-only bridge, bad requests). */
   readonly refusedMessages: number;
@@ -62,12 +109,14 @@ export interface BridgeStats {
 
 /** A running bridge. */
 export interface Bridge {
-  /** The WebSocket URL to give `connectBrowser()`, e.g. `ws://127.0.0.1:8787/`. */
+  /** The WebSocket URL to give `connectBrowser()`, e.g. `ws://127.0.0.1:8787/`; the dashboard is its `http://` twin. */
   readonly url: string;
   /** The token every connection must carry. */
   readonly token: string;
   /** Whether control methods are forwarded. */
   readonly allowControl: boolean;
+  /** Whether it serves the host's fleet (a connection then names its instance: `?instance=<id>`). */
+  readonly fleet: boolean;
   /** Counters, read at the time of the call. */
   stats(): BridgeStats;
   /** Close every connection and the server; resolves once the port is free. */
@@ -79,9 +128,9 @@ export class BridgeOptionsError extends Error {
   override readonly name = 'BridgeOptionsError';
 }
 
-const REASONS: Record<number, string> = { 401: 'Unauthorized', 403: 'Forbidden', 421: 'Misdirected Request', 503: 'Service Unavailable' };
+const REASONS: Record<number, string> = { 400: 'Bad Request', 404: 'Not Found', 401: 'Unauthorized', 403: 'Forbidden', 421: 'Misdirected Request', 503: 'Service Unavailable' };
 
-const reject = (socket: Duplex, refusal: Refusal | { status: 503; reason: string }): void => {
+const reject = (socket: Duplex, refusal: { readonly status: Refusal['status'] | 400 | 404 | 503; readonly reason: string }): void => {
   const body = `${refusal.reason}\n`;
   socket.end(
     `HTTP/1.1 ${refusal.status} ${REASONS[refusal.status]}\r\nContent-Type: text/plain; charset=utf-8\r\n` +
@@ -90,15 +139,17 @@ const reject = (socket: Duplex, refusal: Refusal | { status: 503; reason: string
 };
 
 /**
- * Serves one Pando instance to browsers over a WebSocket (the `ws` package): the instance's
- * frames as Pando published them, its connection changes, and JSON-RPC requests and replies
- * (message format: docs/bridge.md). Safe by default: loopback only, a token on every
- * connection, `Host` and `Origin` checked, read-only, bounded messages, connections and
- * per-browser buffers. Each connection has its own ZeroMQ link, so a browser's prefixes are
- * the bridge's SUB prefixes.
+ * Serves one Pando instance, or the host's whole fleet (`{ fleet: true }`: every live instance
+ * of the registry, followed as it changes), to browsers over a WebSocket (the `ws` package):
+ * the instance's frames as Pando published them, its connection changes, JSON-RPC requests and
+ * replies, and on the `fleet` side who joined and left (message format: docs/bridge.md). A
+ * browser of a fleet bridge names its instance (`?instance=<id>`). Safe by default: loopback
+ * only, a token on every connection, `Host` and `Origin` checked, read-only, bounded messages,
+ * connections and per-browser buffers. Each connection has its own ZeroMQ link, so a browser's
+ * prefixes are the bridge's SUB prefixes.
  *
  * ```ts
- * const bridge = await startBridge({ workdir: process.cwd() }, { allowControl: true });
+ * const bridge = await startBridge({ fleet: true }, { allowControl: true });
  * console.log(`open ${bridge.url} with token ${bridge.token}`);
  * await bridge.close();
  * ```
@@ -114,34 +165,49 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
   }
   const token = options.token ?? randomBytes(24).toString('base64url');
   if (token.length < 8) throw new BridgeOptionsError('the token must have at least 8 characters');
-  const endpoints =
-    target.workdir === undefined
-      ? { pubEndpoint: target.pubEndpoint, rpcEndpoint: target.rpcEndpoint }
-      : resolveEndpoints(target.workdir, target.registryDir === undefined ? {} : { registryDir: target.registryDir });
+  const instances = await instancesOf(target, warn);
   const allowControl = options.allowControl ?? false;
   const maxConnections = options.maxConnections ?? 64;
   const counts = { refusedConnections: 0, refusedMessages: 0, droppedFrames: 0, coalescedTokens: 0 };
 
-  const server = createServer((_request, response) => {
-    response.writeHead(426, { 'Content-Type': 'text/plain; charset=utf-8' }).end('pando-rx bridge: connect with a WebSocket\n');
+  const dashboard = loadDashboard(options.dashboardDir ?? defaultDashboardDir());
+  let hosts: ReadonlySet<string> = new Set();
+  // Plain HTTP: the dashboard, under the same Host check as the upgrade (DNS rebinding).
+  const server = createServer((request, response) => {
+    const host = (request.headers.host ?? '').toLowerCase();
+    if (!hosts.has(host)) {
+      counts.refusedConnections++;
+      response.writeHead(421, { 'Content-Type': 'text/plain; charset=utf-8' }).end(`Host ${JSON.stringify(host)} is not a name this bridge is bound to\n`);
+      return;
+    }
+    serveDashboard(dashboard, request, response, host);
   });
   const wss = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes ?? 1024 * 1024 });
-  const clients = new Map<WebSocket, BridgeClient>();
+  const clients = new Map<WebSocket, BridgeClient | FleetClient>();
 
   await new Promise<void>((resolve, rejectListen) => {
-    server.once('error', rejectListen);
+    server.once('error', (error) => {
+      instances.close();
+      rejectListen(error);
+    });
     server.listen(options.port ?? 8787, host, () => {
-      server.off('error', rejectListen);
+      server.removeAllListeners('error');
       resolve();
     });
   });
   const { port } = server.address() as AddressInfo;
-  const hosts = boundHosts(host, port);
+  hosts = boundHosts(host, port);
   const origins = new Set([...ownOrigins(hosts), ...(options.allowedOrigins ?? []).map((origin) => origin.toLowerCase())]);
   const rules = { token, hosts, origins };
+  // A member that left (or came back on other ports) closes its connections: each browser
+  // reconnects, to the instance's new endpoints or to a refusal that says it is gone.
+  const instanceOf = new Map<WebSocket, string>();
+  const stopFollowing = instances.listen((change) => {
+    if (change.kind !== 'left') return;
+    for (const [ws, id] of instanceOf) if (id === change.id) ws.close(1012, 'the instance left the fleet');
+  });
   const context = {
     transport: options.transport ?? zeromqTransport,
-    ...endpoints,
     allowControl,
     maxBufferedBytes: options.maxBufferedBytes ?? 4 * 1024 * 1024,
     onRefused: (_code: BridgeErrorCode, _detail: string) => void counts.refusedMessages++,
@@ -156,10 +222,20 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
       counts.refusedConnections++;
       return reject(socket, refusal ?? { status: 503, reason: `at most ${maxConnections} connections` });
     }
-    const side: BridgeSide = queryOf(request).get('side') === 'requests' ? 'requests' : 'events';
+    const query = queryOf(request);
+    const side = query.get('side') === 'requests' ? 'requests' : query.get('side') === 'fleet' ? 'fleet' : 'events';
+    const endpoints = side === 'fleet' ? undefined : instances.resolve(query.get('instance'));
+    if (endpoints !== undefined && 'status' in endpoints) {
+      counts.refusedConnections++;
+      return reject(socket, endpoints);
+    }
     wss.handleUpgrade(request, socket, head, (ws) => {
-      const client = new BridgeClient(ws, side, context);
+      const client =
+        endpoints === undefined
+          ? new FleetClient(ws, instances, allowControl, context.onRefused)
+          : new BridgeClient(ws, side === 'requests' ? 'requests' : 'events', { ...context, ...endpoints });
       clients.set(ws, client);
+      if (endpoints !== undefined) instanceOf.set(ws, endpoints.id);
       ws.on('message', (data, isBinary) => {
         if (isBinary) {
           counts.refusedMessages++;
@@ -172,6 +248,7 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
       ws.on('close', () => {
         client.close();
         clients.delete(ws);
+        instanceOf.delete(ws);
       });
     });
   });
@@ -181,12 +258,15 @@ export async function startBridge(target: BridgeTarget, options: BridgeOptions =
     url: `ws://${displayHost}:${port}/`,
     token,
     allowControl,
+    fleet: instances.fleet,
     stats: () => ({
       connections: clients.size,
       ...counts,
       bufferedBytes: [...clients.keys()].reduce((sum, ws) => sum + ws.bufferedAmount, 0),
     }),
     close: async () => {
+      stopFollowing();
+      instances.close();
       for (const [ws, client] of clients) {
         client.close();
         ws.terminate();

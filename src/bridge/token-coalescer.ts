@@ -9,7 +9,11 @@ const isTokenFrame = (frame: Uint8Array): boolean =>
 /**
  * The `llm.token` events of a browser that reads too slowly, joined per session while it
  * cannot take them: no word is lost mid-stream, and what waits is one growing text per session,
- * at most `maxChars` characters in all (past that, `add` refuses and the caller drops).
+ * at most `maxChars` characters in all (past that, `add` refuses and the caller drops). A
+ * joined event carries the envelope of the LAST token it joins (its timestamp: when the text it
+ * holds was complete), so time moves forward as it did at the instance: `streamText()`'s
+ * `updatedAt` and a turn's duration stay right; only a turn whose first tokens were joined
+ * starts (`startedAt`) at the join's last token.
  *
  * ```ts
  * const tokens = new TokenCoalescer(1 << 20);
@@ -46,8 +50,8 @@ export class TokenCoalescer {
       return true;
     }
     this.coalesced++;
-    // The first token's envelope (its timestamp), with the text joined.
-    this.pending.set(key, { ...before, payload: { ...before.payload, token: before.payload.token + event.payload.token } });
+    // The last token's envelope (its timestamp: when the joined text was complete), the text joined.
+    this.pending.set(key, { ...event, payload: { ...event.payload, token: before.payload.token + event.payload.token } });
     return true;
   }
 

@@ -181,14 +181,16 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
   withConnectionOptions(
     program
       .command('bridge')
-      .description('serve the instance to browsers over a WebSocket (connectBrowser), until Ctrl-C; read-only unless --allow-control')
+      .description('serve the instance (or --fleet: every instance) to browsers over a WebSocket, with a dashboard at /, until Ctrl-C; read-only unless --allow-control')
       .option('--host <address>', 'the address to bind (anything but loopback also needs --allow-non-loopback)', '127.0.0.1')
       .option('--port <port>', 'the port (0: any free port)', port, 8787)
       .option('--token <token>', `the token every connection must carry (default: $${BRIDGE_TOKEN_ENV}, else a random one, printed)`)
       .option('--allow-origin <origin>', "a web page's origin allowed to connect, e.g. http://localhost:4200; repeat it for more", collect)
       .option('--allow-control', 'forward message.send, session.interrupt and session.activate (default: read-only)')
       .option('--allow-non-loopback', 'allow a --host that is not loopback (prints a warning)')
-      .option('--max-connections <n>', 'how many WebSocket connections at once (a browser uses two)', count),
+      .option('--max-connections <n>', 'how many WebSocket connections at once (a browser uses two)', count)
+      .option('--fleet', "serve every instance of the registry (a browser names one: ?instance=<id>), not just this directory's")
+      .option('--simulate', 'start a fake instance in this process and serve it, control allowed: the dashboard with no Pando'),
   ).action(async (opts: BridgeCommandOptions) => done(await bridge(opts, out)));
 
   program

@@ -39,6 +39,19 @@ export const BridgeErrorCode = t.keyof(
 );
 export type BridgeErrorCode = t.TypeOf<typeof BridgeErrorCode>;
 
+/**
+ * One instance of a fleet bridge, as its `fleet` side describes it: its id (what a browser
+ * passes as `?instance=`), its working directory, and what the registry says of it.
+ */
+export const BridgeFleetMember = t.intersection(
+  [
+    t.type({ id: t.string, workdir: t.string }),
+    t.partial({ pid: Integer, mode: t.string, primary: t.boolean, startedAt: t.string, pubPort: Integer, rpcPort: Integer }),
+  ],
+  'BridgeFleetMember',
+);
+export type BridgeFleetMember = t.TypeOf<typeof BridgeFleetMember>;
+
 /** Every message the bridge sends to a browser. */
 export const BridgeServerMessage = t.union(
   [
@@ -50,6 +63,9 @@ export const BridgeServerMessage = t.union(
     t.type({ type: t.literal('reply'), data: t.string }, 'Reply'),
     t.type({ type: t.literal('behind'), dropped: Integer }, 'Behind'),
     t.type({ type: t.literal('error'), code: BridgeErrorCode, message: t.string }, 'Error'),
+    t.type({ type: t.literal('members'), members: t.array(BridgeFleetMember) }, 'Members'),
+    t.type({ type: t.literal('joined'), member: BridgeFleetMember }, 'Joined'),
+    t.type({ type: t.literal('left'), id: t.string }, 'Left'),
   ],
   'BridgeServerMessage',
 );

@@ -8,6 +8,11 @@ export type ConnectBrowserOptions = ConnectTuning & {
   readonly url: string;
   /** The bridge's token (printed by `pando-rx bridge` at start). */
   readonly token: string;
+  /**
+   * Which instance of a fleet bridge (`pando-rx bridge --fleet`): its id, as `watchBridgeFleet()`
+   * lists it. A single-instance bridge needs none.
+   */
+  readonly instance?: string;
   /** The WebSocket constructor (default: the global `WebSocket`; in Node pass `ws`'s). */
   readonly WebSocket?: WebSocketConstructor;
   /** How a lost bridge is tried again (250 ms doubling to 10 s by default). */
@@ -24,10 +29,13 @@ export type ConnectBrowserOptions = ConnectTuning & {
  * ```ts
  * const pando = connectBrowser({ url: 'ws://127.0.0.1:8787/', token: 'printed-by-the-bridge' });
  * pando.status$.subscribe((status) => console.log(status)); // connecting, alive, …, unreachable
+ * // one instance of a fleet bridge:
+ * const other = connectBrowser({ url: 'ws://127.0.0.1:8787/', token: 'printed-by-the-bridge', instance: 'abc123' });
  * ```
  */
 export const connectBrowser = (options: ConnectBrowserOptions): RemoteInstance => {
-  const { url, token, WebSocket, reconnect, ...tuning } = options;
+  const { url: bridgeUrl, token, instance, WebSocket, reconnect, ...tuning } = options;
+  const url = instance === undefined ? bridgeUrl : `${bridgeUrl}${bridgeUrl.includes('?') ? '&' : '?'}instance=${encodeURIComponent(instance)}`;
   const transport = new WebSocketTransport({
     token,
     ...(WebSocket === undefined ? {} : { WebSocket }),

@@ -1,4 +1,9 @@
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { firstValueFrom } from 'rxjs';
 import WebSocket from 'ws';
+import { connectBrowser } from '../../src/browser.js';
 import { run, type CliIo } from '../../src/cli/main.js';
 import { startFakeInstance, type FakeInstance } from '../../src/testing/index.js';
 
@@ -10,7 +15,8 @@ describe('pando-rx bridge', () => {
   });
   afterEach(() => fake.stop({ silent: true }));
 
-  const start = (args: string[], env: Record<string, string> = {}) => {
+  const start = (args: string[], env: Record<string, string> = {}) => startRaw(['--pub', fake.pubEndpoint, '--rpc', fake.rpcEndpoint, ...args], env);
+  const startRaw = (args: string[], env: Record<string, string> = {}) => {
     let out = '';
     let err = '';
     let wake: () => void = () => undefined;
@@ -23,7 +29,7 @@ describe('pando-rx bridge', () => {
       isTTY: false,
       signal: controller.signal,
     };
-    const code = run(['bridge', '--pub', fake.pubEndpoint, '--rpc', fake.rpcEndpoint, '--port', '0', ...args], io);
+    const code = run(['bridge', '--port', '0', ...args], io);
     const line = (pattern: RegExp): Promise<string> =>
       new Promise((resolve, reject) => {
         const guard = setTimeout(() => reject(new Error(`no line ${pattern} in ${JSON.stringify(out)} / ${JSON.stringify(err)}`)), 5000);
@@ -70,5 +76,38 @@ describe('pando-rx bridge', () => {
     expect(await bridge.line(/^ {2}control /)).toContain('read-only');
     bridge.stop();
     expect(await bridge.code).toBe(0);
+  });
+
+  it('--simulate serves a fake instance of its own, control allowed, and prints the dashboard address with the token in the fragment', async () => {
+    const bridge = startRaw(['--simulate', '--token', 'simulated-token']);
+    const open = (await bridge.line(/^ {2}open /)).trim().split(/\s+/)[1]!;
+    expect(open).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/#token=simulated-token$/);
+    expect(await bridge.line(/^ {2}control /)).toContain('allowed');
+    const url = open.replace(/^http/, 'ws').replace(/#.*$/, '');
+    const pando = connectBrowser({ url, token: 'simulated-token', WebSocket, rpcTimeoutMs: 5000 });
+    try {
+      expect((await firstValueFrom(pando.listSessions())).length).toBeGreaterThan(0);
+    } finally {
+      pando.close();
+    }
+    bridge.stop();
+    expect(await bridge.code).toBe(0);
+  });
+
+  it('--fleet serves the registry (--json says fleet: true); with --workdir it is a usage error', async () => {
+    const registry = mkdtempSync(join(tmpdir(), 'pando-rx-bridge-cli-'));
+    try {
+      const bad = startRaw(['--fleet', '--workdir', '/tmp']);
+      expect(await bad.code).toBe(2);
+      expect(bad.stderr()).toContain('--fleet');
+      const bridge = startRaw(['--fleet', '--registry', registry, '--json']);
+      const ready = JSON.parse(await bridge.line(/"event":"ready"/)) as Record<string, unknown>;
+      expect(ready).toMatchObject({ fleet: true, control: false, dashboard: expect.stringMatching(/^http:\/\/127\.0\.0\.1:\d+\/#token=/) });
+      expect(ready).not.toHaveProperty('pubEndpoint');
+      bridge.stop();
+      expect(await bridge.code).toBe(0);
+    } finally {
+      rmSync(registry, { recursive: true, force: true });
+    }
   });
 });

@@ -5,57 +5,12 @@ import { eventSignals } from '../../src/observables/event-signals';
 import { InvalidEndpointError } from '../../src/observables/endpoint';
 import { connectBrowser } from '../../src/observables/connect-browser';
 import type { RequestLinkSignal } from '../../src/observables/transport';
-import type { WebSocketLike } from '../../src/observables/transports/websocket/bridge-socket';
 import { WebSocketTransport } from '../../src/observables/transports/websocket/websocket-transport';
 import type { BridgeServerMessage } from '../../src/codecs/bridge';
+import { FakeWebSocket } from '../helpers/fake-websocket';
 
 const URL_ = 'ws://127.0.0.1:8787/';
 const encoder = new TextEncoder();
-
-/** A WebSocket that the test drives: it opens, speaks and drops when told. */
-class FakeWebSocket implements WebSocketLike {
-  static made: FakeWebSocket[] = [];
-  static now: () => number = () => 0;
-  readyState = 0;
-  onopen: ((event: unknown) => void) | null = null;
-  onmessage: ((event: { data: unknown }) => void) | null = null;
-  onclose: ((event: unknown) => void) | null = null;
-  onerror: ((event: unknown) => void) | null = null;
-  readonly sent: unknown[] = [];
-  readonly madeAt = FakeWebSocket.now();
-  closedByClient = false;
-  static refuse = false;
-  static scheduler: TestScheduler | undefined;
-  constructor(readonly url: string) {
-    FakeWebSocket.made.push(this);
-    if (FakeWebSocket.refuse) FakeWebSocket.scheduler!.schedule(() => this.drop());
-  }
-  send(data: string): void {
-    if (this.readyState !== 1) throw new Error('not open');
-    this.sent.push(JSON.parse(data));
-  }
-  close(): void {
-    this.closedByClient = true;
-    this.readyState = 3;
-  }
-  // -- what the test does --
-  open(hello = true): void {
-    this.readyState = 1;
-    this.onopen?.({});
-    if (hello) this.say({ type: 'hello', version: 1, control: false });
-  }
-  say(message: BridgeServerMessage | string): void {
-    this.onmessage?.({ data: typeof message === 'string' ? message : JSON.stringify(message) });
-  }
-  drop(): void {
-    this.readyState = 3;
-    this.onerror?.({});
-    this.onclose?.({});
-  }
-  static last(): FakeWebSocket {
-    return FakeWebSocket.made[FakeWebSocket.made.length - 1]!;
-  }
-}
 
 const frameOf = (text: string): BridgeServerMessage => ({ type: 'frame', data: toBase64(encoder.encode(text)) });
 
