@@ -6,7 +6,7 @@
 //
 // --quick    smaller counts, 3 rounds (a look, not a measurement)
 // --smoke    tiny counts, 1 round: checks that every benchmark runs and reports (npm test)
-// --only     a comma-separated subset of: throughput, decode, latency, rpc, mirror, memory, slow-consumer
+// --only     a comma-separated subset of: throughput, decode, latency, rpc, mirror, memory, slow-consumer, nats
 // --out      where to write the JSON (default bench/results/latest.json; smoke.json for --smoke)
 // --profile  runs each benchmark under `node --cpu-prof`, profiles in bench/results/profiles/
 // BENCH_SCALE=<factor> multiplies the counts, BENCH_ROUNDS=<n> sets the rounds,
@@ -29,6 +29,7 @@ export const BENCHMARKS = {
   mirror: './mirror-scaling.mjs',
   memory: './memory.mjs',
   'slow-consumer': './slow-consumer.mjs',
+  nats: './nats.mjs',
 };
 
 const args = process.argv.slice(2);
@@ -106,6 +107,12 @@ const formatNotes = (rows) =>
           const b = (d.baseline ?? []).map((x) => `${x.received}/${x.sent} (+${x.peakRssGrowthMB.toFixed(1)} MB RSS)`).join(', ');
           return `- slow consumer: events$ received/sent ${s}; bare ${b}; dropped by ${d.droppedBy}`;
         }
+        case 'nats-throughput':
+          return `- NATS events/s: received/sent per round: direct ${d.directReceivedOfSent}; through relay + NATS ${d.natsReceivedOfSent}`;
+        case 'nats-latency':
+          return `- NATS latency ${d.rate}/s: p50 ${d.nats?.p50?.toFixed(0)} µs vs direct ${d.direct?.p50?.toFixed(0)} µs; p99 ${d.nats?.p99?.toFixed(0)} µs vs ${d.direct?.p99?.toFixed(0)} µs (${d.events} events per round)`;
+        case 'nats-relay-cpu':
+          return `- NATS CPU (${d.cpuKind}) ns per event per round: relay ${d.relayNsPerEvent?.join(' ')}; direct client ${d.directClientNsPerEvent?.join(' ')}; NATS client ${d.natsClientNsPerEvent?.join(' ')}; nats-server ${d.natsServerNsPerEvent?.join(' ')} (per 10k ev/s: NATS client ${d.natsClientPercentPer10k?.toFixed(1)} %, nats-server ${d.natsServerPercentPer10k?.toFixed(1)} % of a core)`;
         default:
           return r.verdict === 'ERROR' ? `- ${r.id}: ERROR ${String(d.error).split('\n')[0]}` : undefined;
       }
