@@ -49,15 +49,23 @@ export function openZeromqRequestLink(
       if (!(isClosing() && isClosedError(err))) fail(err);
     }
   })();
+  // Whether the last send went out. While it did, the next send is simply tried: with
+  // `sendTimeout: 0` zeromq.js settles it at once (EAGAIN when no completed connection has
+  // room, and then nothing was queued), so probing first would only add a ZMQ_EVENTS call (a
+  // `getpid()` and a `poll()` in libzmq) to every request.
+  let flowing = false;
   return {
     send: (json) => {
-      // Cheap check (ZMQ_EVENTS): with ZMQ_IMMEDIATE the socket is writable only while a
-      // completed connection has room. Answered at once, so a request that no connection can
-      // take stays withdrawable, and no rejected promise is made on every retry.
-      if (isClosing() || !socket.writable) return false;
+      if (isClosing()) return false;
+      // After a failed send (or before the first one), probe first (ZMQ_EVENTS: with
+      // ZMQ_IMMEDIATE the socket is writable only while a completed connection has room):
+      // answered at once, so a request that no connection can take stays withdrawable, and
+      // retries while the instance is away make no rejected promise each.
+      if (!flowing && !socket.writable) return false;
       return socket.send(['', json]).then(
-        () => true,
+        () => (flowing = true),
         (err: unknown) => {
+          flowing = false;
           if (isClosing() || isAgain(err)) return false;
           throw err;
         },
