@@ -95,7 +95,7 @@ const formatNotes = (rows) =>
           return `- decode: ${d.nsPerFrame?.decodeFrame} ns/frame decodeFrame vs ${d.nsPerFrame?.jsonParse} ns/frame JSON.parse (${d.frames} frames/round)`;
         case 'latency':
         case 'latency-50k':
-          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round)`;
+          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round; pace held by the publisher: bare rounds ${d.heldRate?.baseline?.join(' ')}, events$ rounds ${d.heldRate?.subject?.join(' ')} /s)`;
         case 'rpc-concurrent':
           return `- rpc: at ${d.inFlight} in flight p50/p99 µs bare ${d.latencyUs?.bareConcurrent?.join('/')}, RemoteControl ${d.latencyUs?.concurrent?.join('/')}; bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
         case 'mirror':
