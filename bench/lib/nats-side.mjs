@@ -76,10 +76,12 @@ export const startNatsServer = async () => {
  */
 export const startRelayProcess = ({ natsUrl, pub, rpc }) =>
   new Promise((resolveStart, rejectStart) => {
+    // Under `run.mjs --profile`, each relay process writes its own profile next to the bench's.
+    const profileDir = process.execArgv.find((a) => a.startsWith('--cpu-prof-dir='));
     const child = fork(join(here, 'relay.mjs'), [], {
       stdio: ['ignore', 'inherit', 'inherit', 'ipc'],
       env: { ...process.env, BENCH_NATS_URL: natsUrl, BENCH_PUB: pub, BENCH_RPC: rpc },
-      execArgv: [],
+      execArgv: profileDir === undefined ? [] : ['--cpu-prof', profileDir],
     });
     let nextId = 0;
     const waiting = new Map();
