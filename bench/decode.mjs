@@ -68,6 +68,7 @@ export const run = async (scale) => {
     baseline: figure(bareRate, 'op/s'),
     subject: figure(subjectRate, 'op/s'),
     ratio,
+    spread: quartiles(roundRatios),
     bar: `≥ ${BAR.toFixed(2)}`,
     pass: ratio >= BAR,
     details: {

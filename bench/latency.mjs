@@ -16,9 +16,10 @@ export const RATE = 10_000;
 export const HIGH_RATE = 50_000;
 export const HIGH_P50_BAR = 1.5;
 
-const summary = (latencies, received, sent) => {
+/** One round: latency percentiles (µs), and the pace the publisher actually held (events/s). */
+const summary = (latencies, received, { sent, seconds }) => {
   const us = latencies.subarray(0, received);
-  return { p50: percentile(us, 50) / 1e3, p99: percentile(us, 99) / 1e3, max: percentile(us, 100) / 1e3, received, sent };
+  return { p50: percentile(us, 50) / 1e3, p99: percentile(us, 99) / 1e3, max: percentile(us, 100) / 1e3, received, sent, heldRate: Math.round(sent / seconds) };
 };
 
 export const run = async (scale) => {
@@ -48,8 +49,7 @@ export const run = async (scale) => {
       const published = publish(before);
       await awaitEnd({ finished: stream.finished, published, progress: () => received });
       stream.close();
-      const { sent } = await published;
-      return summary(latencies, received, sent);
+      return summary(latencies, received, await published);
     };
 
     const subject = async () => {
@@ -68,8 +68,7 @@ export const run = async (scale) => {
       await awaitEnd({ finished, published, progress: () => received });
       subscription.unsubscribe();
       pando.close();
-      const { sent } = await published;
-      return summary(latencies, received, sent);
+      return summary(latencies, received, await published);
     };
 
     return alternate({ rounds: scale.rounds, baseline: bare, subject });
@@ -95,6 +94,8 @@ export const run = async (scale) => {
         details: {
           rate,
           events,
+          // The pace the publisher held per round: below `rate` when it could not keep up.
+          heldRate: { baseline: samples.baseline.map((x) => x.heldRate), subject: samples.subject.map((x) => x.heldRate) },
           baseline: { p50: pick(samples.baseline, 'p50'), p99: pick(samples.baseline, 'p99'), rounds: samples.baseline },
           subject: { p50: pick(samples.subject, 'p50'), p99: pick(samples.subject, 'p99'), rounds: samples.subject },
         },

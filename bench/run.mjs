@@ -6,7 +6,7 @@
 //
 // --quick    smaller counts, 3 rounds (a look, not a measurement)
 // --smoke    tiny counts, 1 round: checks that every benchmark runs and reports (npm test)
-// --only     a comma-separated subset of: throughput, decode, latency, rpc, mirror, memory, slow-consumer
+// --only     a comma-separated subset of: throughput, decode, latency, rpc, mirror, memory, slow-consumer, nats
 // --out      where to write the JSON (default bench/results/latest.json; smoke.json for --smoke)
 // --profile  runs each benchmark under `node --cpu-prof`, profiles in bench/results/profiles/
 // BENCH_SCALE=<factor> multiplies the counts, BENCH_ROUNDS=<n> sets the rounds,
@@ -29,6 +29,7 @@ export const BENCHMARKS = {
   mirror: './mirror-scaling.mjs',
   memory: './memory.mjs',
   'slow-consumer': './slow-consumer.mjs',
+  nats: './nats.mjs',
 };
 
 const args = process.argv.slice(2);
@@ -94,7 +95,7 @@ const formatNotes = (rows) =>
           return `- decode: ${d.nsPerFrame?.decodeFrame} ns/frame decodeFrame vs ${d.nsPerFrame?.jsonParse} ns/frame JSON.parse (${d.frames} frames/round)`;
         case 'latency':
         case 'latency-50k':
-          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round)`;
+          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round; pace held by the publisher: bare rounds ${d.heldRate?.baseline?.join(' ')}, events$ rounds ${d.heldRate?.subject?.join(' ')} /s)`;
         case 'rpc-concurrent':
           return `- rpc: at ${d.inFlight} in flight p50/p99 µs bare ${d.latencyUs?.bareConcurrent?.join('/')}, RemoteControl ${d.latencyUs?.concurrent?.join('/')}; bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
         case 'mirror':
@@ -106,6 +107,12 @@ const formatNotes = (rows) =>
           const b = (d.baseline ?? []).map((x) => `${x.received}/${x.sent} (+${x.peakRssGrowthMB.toFixed(1)} MB RSS)`).join(', ');
           return `- slow consumer: events$ received/sent ${s}; bare ${b}; dropped by ${d.droppedBy}`;
         }
+        case 'nats-throughput':
+          return `- NATS events/s: received/sent per round: direct ${d.directReceivedOfSent}; through relay + NATS ${d.natsReceivedOfSent}`;
+        case 'nats-latency':
+          return `- NATS latency ${d.rate}/s: p50 ${d.nats?.p50?.toFixed(0)} µs vs direct ${d.direct?.p50?.toFixed(0)} µs; p99 ${d.nats?.p99?.toFixed(0)} µs vs ${d.direct?.p99?.toFixed(0)} µs (${d.events} events per round)`;
+        case 'nats-relay-cpu':
+          return `- NATS CPU (${d.cpuKind}) ns per event per round: relay ${d.relayNsPerEvent?.join(' ')}; direct client ${d.directClientNsPerEvent?.join(' ')}; NATS client ${d.natsClientNsPerEvent?.join(' ')}; nats-server ${d.natsServerNsPerEvent?.join(' ')} (per 10k ev/s: NATS client ${d.natsClientPercentPer10k?.toFixed(1)} %, nats-server ${d.natsServerPercentPer10k?.toFixed(1)} % of a core)`;
         default:
           return r.verdict === 'ERROR' ? `- ${r.id}: ERROR ${String(d.error).split('\n')[0]}` : undefined;
       }

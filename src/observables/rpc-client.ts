@@ -93,6 +93,13 @@ export class RpcClient {
   private readonly deadlines: Deadlines<string>;
   /** Ids of settled calls, and whether each was answered (`true`) or given up (`false`). */
   private readonly settled = new Map<string, boolean>();
+  /**
+   * The same ids in the order they settled, in a ring: the oldest is forgotten by its slot.
+   * (Deleting a Map's first key through `keys().next()` instead leaves V8 a run of deleted
+   * entries to skip at every call until it rehashes: about 1 µs per call here.)
+   */
+  private readonly settledOrder: (string | undefined)[] = new Array<string | undefined>(REMEMBERED_SETTLED);
+  private settledNext = 0;
   private readonly diagnostics = new Subject<RpcDiagnostic>();
   private readonly counts: Record<RpcDiagnostic['kind'], number> = {
     'late-reply': 0,
@@ -231,8 +238,11 @@ export class RpcClient {
   }
 
   private remember(id: string, answered: boolean): void {
+    const oldest = this.settledOrder[this.settledNext];
+    if (oldest !== undefined) this.settled.delete(oldest);
+    this.settledOrder[this.settledNext] = id;
+    this.settledNext = (this.settledNext + 1) % REMEMBERED_SETTLED;
     this.settled.set(id, answered);
-    if (this.settled.size > REMEMBERED_SETTLED) this.settled.delete(this.settled.keys().next().value as string);
   }
 
   private openChannel(): Channel {

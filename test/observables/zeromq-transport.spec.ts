@@ -522,6 +522,34 @@ describe('ZeromqTransport.dealer', () => {
     expect(received).toEqual(['{"id":"kept"}', '{"id":"after"}']);
   });
 
+  it('at most once after a drop: a request made once the connection that carried the last one broke is refused, waits, and can be withdrawn', async () => {
+    const endpoint = `tcp://127.0.0.1:${await freePort()}`;
+    const first = await bound(new zmq.Router({ linger: 0 }), endpoint);
+    const firstRequests = reader(first);
+    const dealer = openDealer(zeromqTransport, endpoint);
+    const signals = record(dealer.signals$);
+    await signals.next(isConnected);
+    dealer.send('{"id":"before"}');
+    expect(text(last(await firstRequests.next()))).toBe('{"id":"before"}');
+    first.close();
+    await signals.next(isDisconnected);
+
+    // The last send went out, but the drop was reported: this one is probed first, refused
+    // (ZMQ_IMMEDIATE, no connection), nothing is handed over, and it waits in the queue.
+    const lost = dealer.send('{"id":"while-down"}');
+    await until(() => lost.state !== 'sending');
+    expect(lost.state).toBe('queued');
+    expect(lost.cancel()).toBe(true);
+    dealer.send('{"id":"kept"}');
+
+    const second = await bound(new zmq.Router({ linger: 0 }), endpoint);
+    const requests = reader(second);
+    await signals.next(isConnected);
+    // One connection, FIFO: had the withdrawn request been sent, it would come first.
+    expect(text(last(await requests.next()))).toBe('{"id":"kept"}');
+    expect(dealer.queued).toBe(0);
+  });
+
   /**
    * Fills the dealer's libzmq pipe behind a ROUTER that does not read (receive HWM 1, so TCP
    * back-pressure stops the flow), drops that ROUTER, binds a new one on the same port, then

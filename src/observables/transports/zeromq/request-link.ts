@@ -38,7 +38,21 @@ export function openZeromqRequestLink(
     sendTimeout: 0,
     routingId: `pando-rx-${randomBytes(8).toString('hex')}`,
   });
-  const { isClosing, close, fail } = openSocket(socket, address, sink, { onSocket, onHandshake: () => sink.next(READY) });
+  // Whether the last send went out. While it did, the next send is simply tried: with
+  // `sendTimeout: 0` zeromq.js settles it at once (EAGAIN when no completed connection has
+  // room, and then nothing was queued), so probing first would only add a ZMQ_EVENTS call (a
+  // `getpid()` and a `poll()` in libzmq) to every request. A dropped connection ends it: libzmq
+  // handles its pending commands (the broken pipe) in a send only now and then, in the probe
+  // always, so the first send after a drop is probed, and refused rather than lost.
+  let flowing = false;
+  const linkSink: LinkSink<RequestLinkSignal> = {
+    next: (signal) => {
+      if (signal.kind === 'disconnected' || signal.kind === 'unreachable') flowing = false;
+      sink.next(signal);
+    },
+    error: (err) => sink.error(err),
+  };
+  const { isClosing, close, fail } = openSocket(socket, address, linkSink, { onSocket, onHandshake: () => sink.next(READY) });
   void (async () => {
     try {
       while (!isClosing()) {
@@ -53,13 +67,16 @@ export function openZeromqRequestLink(
   })();
   return {
     send: (json) => {
-      // Cheap check (ZMQ_EVENTS): with ZMQ_IMMEDIATE the socket is writable only while a
-      // completed connection has room. Answered at once, so a request that no connection can
-      // take stays withdrawable, and no rejected promise is made on every retry.
-      if (isClosing() || !socket.writable) return false;
+      if (isClosing()) return false;
+      // After a failed send, a drop, or before the first send, probe first (ZMQ_EVENTS: with
+      // ZMQ_IMMEDIATE the socket is writable only while a completed connection has room):
+      // answered at once, so a request that no connection can take stays withdrawable, and
+      // retries while the instance is away make no rejected promise each.
+      if (!flowing && !socket.writable) return false;
       return socket.send(['', json]).then(
-        () => true,
+        () => (flowing = true),
         (err: unknown) => {
+          flowing = false;
           if (isClosing() || isAgain(err)) return false;
           throw err;
         },
