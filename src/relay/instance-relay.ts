@@ -36,6 +36,8 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
   readonly statusIntervalMs: number;
   /** Whether the NATS connection is up now: frames are dropped (and counted) while it is not. */
   readonly online: () => boolean;
+  /** Run (and awaited, whatever its outcome) before the events flow: e.g. make the instance's event stream. */
+  readonly prepare?: (instanceId: string) => Promise<void>;
 }
 
 /**
@@ -57,7 +59,7 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
  * ```
  */
 export class InstanceRelay {
-  private readonly events: EventLink;
+  private events: EventLink | undefined;
   private readonly forwarder: RpcForwarder;
   private readonly subscriptions: Subscription[];
   private state: RelayStatus['state'] = 'connecting';
@@ -82,15 +84,20 @@ export class InstanceRelay {
       }),
     ];
     this.announce(FLEET_JOIN_SUBJECT);
-    this.events = transport.openEvents(instance.pubEndpoint, {
-      next: (signal) => {
-        if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
-        else if (signal.kind === 'connected') this.setState('up');
-        else if (signal.kind === 'disconnected') this.setState('down');
-      },
-      error: () => this.setState('down'),
-    });
-    this.events.subscribe('');
+    const open = (): void => {
+      if (this.closed) return;
+      this.events = transport.openEvents(instance.pubEndpoint, {
+        next: (signal) => {
+          if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
+          else if (signal.kind === 'connected') this.setState('up');
+          else if (signal.kind === 'disconnected') this.setState('down');
+        },
+        error: () => this.setState('down'),
+      });
+      this.events.subscribe('');
+    };
+    if (options.prepare === undefined) open();
+    else void options.prepare(id).then(open, open);
     this.ticker = setInterval(() => this.publish(statusSubject(id), this.statusBody(), false), options.statusIntervalMs);
   }
 
@@ -99,9 +106,11 @@ export class InstanceRelay {
     return { published: this.published, dropped: this.dropped };
   }
 
-  /** Says again what this relay serves (after the NATS connection came back). */
-  reannounce(): void {
+  /** Says again what this relay serves (after the NATS connection came back, or when a client asks). */
+  reannounce(reconnected = false): void {
     if (this.closed) return;
+    // After a reconnection the server may have lost the stream (a server without a store): make it again.
+    if (reconnected && this.options.prepare !== undefined) void this.options.prepare(this.instance.instance_id);
     this.announce(FLEET_JOIN_SUBJECT);
     this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
   }
@@ -111,7 +120,7 @@ export class InstanceRelay {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.ticker);
-    this.events.close();
+    this.events?.close();
     this.forwarder.close();
     this.state = 'gone';
     this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
