@@ -2,6 +2,8 @@ import type { ConnectionOptions } from 'nats';
 import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../transport.js';
 import { openNatsEventLink } from './event-link.js';
 import { SharedNatsConnection } from './nats-connection.js';
+import { openNatsReplayLink } from './replay-link.js';
+import type { ReplayFrom, ReplayReport } from './replay.js';
 import { openNatsRequestLink } from './request-link.js';
 
 /**
@@ -39,5 +41,23 @@ export class NatsTransport implements Transport {
 
   checkAddress(address: string): string | undefined {
     return address === '' ? 'an instance id is needed to reach an instance through NATS' : undefined;
+  }
+
+  /**
+   * The same transport (the same connection), whose event links first replay what the
+   * instance's relay kept since `from`, then go on live (see `openNatsReplayLink`); `report`
+   * hears how each replay goes. `connectNats({ replay })` uses it.
+   *
+   * ```ts
+   * const replaying = transport.replaying({ last: 600_000 }, (report) => console.log(report.kind));
+   * const pando = new RemoteInstance(replaying, { pubEndpoint: 'a1b2c3', rpcEndpoint: 'a1b2c3' });
+   * ```
+   */
+  replaying(from: ReplayFrom, report: (report: ReplayReport) => void): Transport {
+    return {
+      openEvents: (address, sink) => openNatsReplayLink(this.shared, address, from, report, sink),
+      openRequests: (address, sink) => this.openRequests(address, sink),
+      checkAddress: (address) => this.checkAddress(address),
+    };
   }
 }
