@@ -5,7 +5,8 @@ import { firstValueFrom } from 'rxjs';
 import { startFakeInstance } from '../../src/testing';
 import { startRelay } from '../../src/relay/start-relay.js';
 import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
-import { RpcTimeoutError } from '../../src/observables/rpc-errors';
+import { RpcError } from '../../src/observables/rpc-errors';
+import { RelayErrorCode } from '../../src/observables/transports/nats/subjects.js';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
 import { registryEntryOf } from '../helpers/registry';
@@ -42,12 +43,18 @@ describe('the server configuration of docs/scale-out.md (real nats-server)', () 
     closers.push(() => relay.close());
     await waitFor(relay.instances$, (ids) => ids.length === 1);
 
-    const dashboard = connectNats({ nats: { servers: nats.url, user: 'dashboard', pass: 'dashboard-pw' }, instanceId: fake.instanceId, rpcTimeoutMs: 1500 });
+    const dashboard = connectNats({ nats: { servers: nats.url, user: 'dashboard', pass: 'dashboard-pw' }, instanceId: fake.instanceId, rpcTimeoutMs: 10_000 });
     closers.push(() => dashboard.close());
     await waitFor(dashboard.events$, (event) => event.topic === 'instance.heartbeat');
     expect((await firstValueFrom(dashboard.listSessions())).map((session) => session.id)).toEqual(['s1']);
+    // Refused by the server itself, said at once as a typed error (not the 10 s timeout of the call).
+    const asked = Date.now();
     const refused = await firstValueFrom(dashboard.activateSession('s1')).catch((err: unknown) => err);
-    expect(refused).toBeInstanceOf(RpcTimeoutError);
+    expect(refused).toBeInstanceOf(RpcError);
+    expect(refused).toMatchObject({ code: RelayErrorCode.PermissionDenied });
+    expect(Date.now() - asked).toBeLessThan(5000);
+    // The connection and its streams live on: reads still work.
+    expect((await firstValueFrom(dashboard.listSessions())).map((session) => session.id)).toEqual(['s1']);
     expect(fake.requests.map((request) => request.method)).not.toContain('session.activate');
 
     const operator = connectNats({ nats: { servers: nats.url, user: 'operator', pass: 'operator-pw' }, instanceId: fake.instanceId, rpcTimeoutMs: 5000 });
