@@ -8,6 +8,7 @@ import {
   rpcSubject,
   statusRequestSubject,
   statusSubject,
+  type MemberAnnouncement,
   type RelayStatus,
 } from '../observables/transports/nats/subjects.js';
 import { eventSubject } from '../observables/transports/nats/subjects.js';
@@ -36,6 +37,8 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
   readonly statusIntervalMs: number;
   /** Whether the NATS connection is up now: frames are dropped (and counted) while it is not. */
   readonly online: () => boolean;
+  /** This host's name, in the instance's announcements. */
+  readonly host?: string;
   /** Run (and awaited, whatever its outcome) before the events flow: e.g. make the instance's event stream. */
   readonly prepare?: (instanceId: string) => Promise<void>;
 }
@@ -140,8 +143,19 @@ export class InstanceRelay {
   }
 
   private announce(subject: string): void {
-    const { instance_id, path, pid, mode, is_primary } = this.instance;
-    this.publish(subject, encoder.encode(JSON.stringify({ instanceId: instance_id, path, pid, mode, isPrimary: is_primary })), false);
+    const { instance_id, path, pid, mode, is_primary, pub_port, rpc_port, started_at } = this.instance;
+    const announcement: MemberAnnouncement = {
+      instanceId: instance_id,
+      path,
+      pid,
+      mode,
+      isPrimary: is_primary,
+      pubPort: pub_port,
+      rpcPort: rpc_port,
+      startedAt: started_at.toISOString(),
+      ...(this.options.host === undefined ? {} : { host: this.options.host }),
+    };
+    this.publish(subject, encoder.encode(JSON.stringify(announcement)), false);
   }
 
   private publish(subject: string, data: Uint8Array, frame: boolean): void {

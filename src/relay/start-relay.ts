@@ -1,3 +1,4 @@
+import { hostname } from 'node:os';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
 import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
@@ -29,6 +30,8 @@ export interface RelayOptions {
   readonly statusIntervalMs?: number;
   /** The listings to follow (default: `watchInstances` over the registry). */
   readonly listing$?: Observable<InstanceListing>;
+  /** This host's name in the fleet's announcements (default: the machine's host name). */
+  readonly host?: string;
   /** How the relay reaches its instances (default: ZeroMQ). */
   readonly transport?: Transport;
   /**
@@ -119,6 +122,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
     statusIntervalMs: options.statusIntervalMs ?? 5000,
     online: () => nats$.value === 'connected',
+    host: options.host ?? hostname(),
     ...(prepare === undefined ? {} : { prepare }),
   };
   const nats$ = new BehaviorSubject<'connected' | 'disconnected'>('connected');

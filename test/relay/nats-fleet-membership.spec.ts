@@ -10,7 +10,7 @@ const info = (id: string, pid = 100): InstanceInfo => ({
   pub_port: 5551,
   rpc_port: 5552,
   started_at: new Date('2026-03-01T10:00:00Z'),
-  mode: 'standalone' as InstanceInfo['mode'],
+  mode: 'tui',
   is_primary: true,
   file: 'nats:host-a',
   pubEndpoint: id,

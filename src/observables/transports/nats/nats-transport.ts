@@ -1,7 +1,7 @@
 import type { ConnectionOptions } from 'nats';
 import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../transport.js';
 import { openNatsEventLink } from './event-link.js';
-import { SharedNatsConnection } from './nats-connection.js';
+import { SharedNatsConnection, type NatsConnectionUser } from './nats-connection.js';
 import { openNatsReplayLink } from './replay-link.js';
 import type { ReplayFrom, ReplayReport } from './replay.js';
 import { openNatsRequestLink } from './request-link.js';
@@ -37,6 +37,19 @@ export class NatsTransport implements Transport {
 
   openRequests(address: string, sink: LinkSink<RequestLinkSignal>): RequestLink {
     return openNatsRequestLink(this.shared, address, sink);
+  }
+
+  /**
+   * Uses the transport's one connection directly (as its links do): `user` hears `up` with the
+   * connection (after each reconnection too) and `down`; the returned function leaves it. The
+   * connection closes when its last user leaves.
+   *
+   * ```ts
+   * const leave = transport.connection({ up: (nc) => nc.publish('pando.fleet.announce'), down: () => undefined });
+   * ```
+   */
+  connection(user: NatsConnectionUser): () => void {
+    return this.shared.join(user);
   }
 
   checkAddress(address: string): string | undefined {

@@ -148,6 +148,42 @@ export interface RelayStatus {
   readonly everyMs?: number;
 }
 
+/** What a relay says of an instance on `pando.fleet.join` and `pando.fleet.leave`. */
+export interface MemberAnnouncement {
+  readonly instanceId: string;
+  /** The instance's project directory on its host. */
+  readonly path: string;
+  readonly pid: number;
+  readonly mode: string;
+  readonly isPrimary: boolean;
+  /** Its ports on its host (loopback there), its start time (ISO), and the relay's host name. */
+  readonly pubPort?: number;
+  readonly rpcPort?: number;
+  readonly startedAt?: string;
+  readonly host?: string;
+}
+
+/** The announcement in a join or leave body, or `undefined` when the body is not one. */
+export const parseAnnouncement = (body: string): MemberAnnouncement | undefined => {
+  try {
+    const value = JSON.parse(body) as Partial<MemberAnnouncement> | null;
+    if (typeof value !== 'object' || value === null || typeof value.instanceId !== 'string' || value.instanceId === '') return undefined;
+    return {
+      instanceId: value.instanceId,
+      path: typeof value.path === 'string' ? value.path : '',
+      pid: typeof value.pid === 'number' ? value.pid : 0,
+      mode: typeof value.mode === 'string' ? value.mode : '',
+      isPrimary: value.isPrimary === true,
+      ...(typeof value.pubPort === 'number' ? { pubPort: value.pubPort } : {}),
+      ...(typeof value.rpcPort === 'number' ? { rpcPort: value.rpcPort } : {}),
+      ...(typeof value.startedAt === 'string' ? { startedAt: value.startedAt } : {}),
+      ...(typeof value.host === 'string' ? { host: value.host } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+};
+
 /** The JSON-RPC error codes with which a relay answers a request it did not pass on. */
 export const RelayErrorCode = {
   /** A control method, and the relay was started without `allowControl` (or it came on the read subject). */
