@@ -52,6 +52,18 @@ const record = (instance: NatsInstance): PandoEvent[] => {
 const replayReports = (instance: NatsInstance): Promise<ReplayReport[]> =>
   firstValueFrom(instance.replay$.pipe(takeWhile((report) => report.kind !== 'caught-up', true), toArray()));
 
+/** Resolves once `condition()` holds (checked every 10 ms; the guard turns a hang into a failure). */
+const until = (condition: () => boolean, guardMs = 10_000): Promise<void> =>
+  new Promise((resolve, reject) => {
+    const started = Date.now();
+    const check = (): void => {
+      if (condition()) resolve();
+      else if (Date.now() - started > guardMs) reject(new Error('condition not met in time'));
+      else setTimeout(check, 10);
+    };
+    check();
+  });
+
 /** What two mirrors must share to be equal: the sessions and the active one. */
 const contentOf = (mirror: Mirror): unknown => ({ sessions: mirror.sessions, active: mirror.activeSessionId });
 
@@ -142,6 +154,38 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     expect(gap.availableFrom!.getTime()).toBeGreaterThan(before.getTime());
     expect(tokens).toEqual(['t7', 't8', 't9', 't10', 't11']);
   });
+
+  it('survives the NATS server restarting (its store kept): the replaying link goes on after the last sequence it delivered, nothing twice', async () => {
+    const nats = await jetStreamServer();
+    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
+    closers.push(() => fake.stop({ silent: true }));
+    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    closers.push(() => relay.close());
+    await waitFor(relay.instances$, (ids) => ids.length === 1);
+    const witness = client(nats, fake);
+    await waitFor(witness.status$, (status) => status === 'alive');
+
+    const replaying = client(nats, fake, { last: 60_000 });
+    const tokens: string[] = [];
+    const subscription = replaying.on('llm.token').subscribe((event) => tokens.push(event.payload.token));
+    closers.push(() => subscription.unsubscribe());
+    await replayReports(replaying);
+    for (const token of ['a', 'b', 'c']) await fake.publishTopic('llm.token', { session_id: 's1', token });
+    await until(() => tokens.includes('c'));
+
+    const relayStates: string[] = [];
+    const statuses: string[] = [];
+    const watching = relay.nats$.subscribe((state) => relayStates.push(state));
+    watching.add(replaying.status$.subscribe((status) => statuses.push(status)));
+    closers.push(() => watching.unsubscribe());
+    await nats.restart();
+    // Both saw it go, and come back.
+    await until(() => relayStates.lastIndexOf('connected') > relayStates.indexOf('disconnected') && relayStates.includes('disconnected'), 15_000);
+    await until(() => statuses.includes('unreachable') && statuses[statuses.length - 1] === 'alive', 15_000);
+    for (const token of ['d', 'e', 'f']) await fake.publishTopic('llm.token', { session_id: 's1', token });
+    await until(() => tokens.includes('f'), 20_000);
+    expect(tokens).toEqual(['a', 'b', 'c', 'd', 'e', 'f']);
+  }, 45_000);
 
   it('without a stream (a relay that keeps no history) the replay reports no-history and the events are live', async () => {
     const nats = await jetStreamServer();
