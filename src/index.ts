@@ -8,7 +8,15 @@
 export * from './browser.js';
 
 // Connecting over ZeroMQ.
-export { connect, connectControl, type ConnectOptions, type ConnectedInstance, type InstanceLocation } from './observables/connect.js';
+export {
+  connect,
+  connectControl,
+  type ConnectOptions,
+  type ConnectedInstance,
+  type ConnectViaNatsOptions,
+  type InstanceLocation,
+  type NatsLocation,
+} from './observables/connect.js';
 export { RemoteSession, type RemoteSessionOptions } from './observables/remote-session.js';
 export { ZeromqTransport, zeromqTransport, type ZeromqTransportOptions, type ZeromqSocket } from './observables/transports/zeromq/zeromq-transport.js';
 export { ZeromqMissingError } from './observables/transports/zeromq/zeromq-missing-error.js';
@@ -70,7 +78,10 @@ export {
 } from './bridge/start-bridge.js';
 
 // Beyond one machine: the NATS transport, and the relay that serves this host's instances.
-export { connectNats, type ConnectNatsOptions } from './observables/transports/nats/connect-nats.js';
+export { connectNats, NatsInstance, type ConnectNatsOptions } from './observables/transports/nats/connect-nats.js';
+export type { ReplayFrom, ReplayReport } from './observables/transports/nats/replay.js';
+export { natsFleet, type FleetNatsOptions } from './observables/transports/nats/nats-fleet.js';
+export { fleetMembership, type FleetMembershipOptions, type MembershipMessage } from './observables/transports/nats/fleet-membership.js';
 export { NatsTransport, type NatsOptions } from './observables/transports/nats/nats-transport.js';
 export { natsOptionsFromEnv } from './observables/transports/nats/env-options.js';
 export {
@@ -86,7 +97,15 @@ export {
   subjectForPrefix,
   FLEET_JOIN_SUBJECT,
   FLEET_LEAVE_SUBJECT,
+  FLEET_ANNOUNCE_SUBJECT,
+  ALL_STATUS_SUBJECT,
+  allEventsSubject,
+  eventStreamName,
+  parseAnnouncement,
   RelayErrorCode,
+  type MemberAnnouncement,
   type RelayStatus,
 } from './observables/transports/nats/subjects.js';
-export { startRelay, type Relay, type RelayOptions } from './relay/start-relay.js';
+export { startRelay, type Relay, type RelayOptions, type RelayProblem } from './relay/start-relay.js';
+export { RelayStartError } from './relay/relay-errors.js';
+export type { ReplayRetention } from './relay/event-stream.js';

@@ -23,6 +23,7 @@ import { sessions, tail, type SessionsOptions, type TailOptions } from './live-c
 import { makeOutput, processIo, type CliIo, type Output } from './output.js';
 import { activate, interrupt, messages, ping, send, type MessagesOptions, type SendOptions } from './rpc-commands.js';
 import { relay, type RelayCommandOptions } from './relay.js';
+import { parseDuration } from './duration.js';
 import { simulate, type SimulateOptions } from './simulate.js';
 import { CliError, EXIT_FAILURE, EXIT_INTERRUPTED, EXIT_OK, EXIT_USAGE, InterruptedError, type TargetOptions } from './target.js';
 
@@ -199,7 +200,9 @@ const buildProgram = (out: Output, done: (code: number) => void): Command => {
     .requiredOption('--nats <url>', 'a NATS server, e.g. nats://127.0.0.1:4222; repeat it or use commas for more', collect)
     .option('--registry <dir>', 'the registry of the instances to relay (default: $PANDO_REGISTRY_DIR, else /tmp/pando-instances)')
     .option('--allow-control', 'pass control methods on (message.send, session.activate, session.interrupt); default: read-only')
-    .option('--json', 'machine-readable output: one JSON object per line (ready, instances, stopped)')
+    .option('--replay <duration>', 'keep each instance\'s events this long in JetStream (e.g. 15m, 2h), so that clients can replay what they missed; needs nats-server -js', parseDuration)
+    .option('--replay-max-messages <n>', 'with --replay: keep at most this many events per instance', count)
+    .option('--json', 'machine-readable output: one JSON object per line (ready, instances, problem, stopped)')
     .addHelpText('after', '\nCredentials come from the environment, never from the command line: NATS_TOKEN, or NATS_USER and\nNATS_PASSWORD, or NATS_CREDS (a credentials file). They are never printed.')
     .action(async (opts: RelayCommandOptions) => done(await relay(opts, out)));
 

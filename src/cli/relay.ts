@@ -5,7 +5,8 @@
  * user info.
  */
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { natsOptionsFromEnv, startRelay, type NatsOptions, type Relay } from '../index.js';
+import { RelayStartError, natsOptionsFromEnv, startRelay, type NatsOptions, type Relay } from '../index.js';
+import { humanDuration } from './format.js';
 import type { Output } from './output.js';
 import { CliError, EXIT_OK, aborted$, registryDirFor, usageError } from './target.js';
 
@@ -16,6 +17,10 @@ export interface RelayCommandOptions {
   readonly registry?: string;
   /** Pass control methods on (default: read-only). */
   readonly allowControl?: boolean;
+  /** Keep each instance's events this long (ms) in JetStream for replay. */
+  readonly replay?: number;
+  /** With `replay`: at most this many events per instance. */
+  readonly replayMaxMessages?: number;
   readonly json?: boolean;
 }
 
@@ -35,8 +40,20 @@ export const relay = async (options: RelayCommandOptions, out: Output): Promise<
   } catch (error) {
     throw new CliError((error as Error).message);
   }
-  const started = startRelay({ nats, registryDir, allowControl: options.allowControl === true });
-  const running = await Promise.race([started, firstValueFrom(aborted$(io.signal)).then(() => undefined)]);
+  if (options.replayMaxMessages !== undefined && options.replay === undefined) throw usageError('--replay-max-messages needs --replay <duration>');
+  const replay =
+    options.replay === undefined
+      ? undefined
+      : { maxAgeMs: options.replay, ...(options.replayMaxMessages === undefined ? {} : { maxMessages: options.replayMaxMessages }) };
+  const started = startRelay({ nats, registryDir, allowControl: options.allowControl === true, ...(replay === undefined ? {} : { replay }) });
+  let running: Relay | undefined;
+  try {
+    running = await Promise.race([started, firstValueFrom(aborted$(io.signal)).then(() => undefined)]);
+  } catch (error) {
+    // No NATS server, or replay without JetStream: said plainly (servers without credentials), exit 1.
+    if (error instanceof RelayStartError) throw new CliError(error.message);
+    throw error;
+  }
   if (running === undefined) {
     // Ctrl-C before the NATS server answered: close the relay as soon as it exists.
     void started.then((late) => late.close(), () => undefined);
@@ -44,15 +61,23 @@ export const relay = async (options: RelayCommandOptions, out: Output): Promise<
   }
   const active: Relay = running;
   const access = options.allowControl === true ? 'control allowed' : 'read-only';
-  if (options.json === true) out.json({ event: 'ready', servers: servers.map(withoutCredentials), registryDir, allowControl: options.allowControl === true });
+  const kept = replay === undefined ? '' : `, events kept ${humanDuration(replay.maxAgeMs)} for replay`;
+  if (options.json === true) out.json({ event: 'ready', servers: servers.map(withoutCredentials), registryDir, allowControl: options.allowControl === true, replayMs: replay?.maxAgeMs ?? null });
   else {
-    out.line(`relaying the instances of ${registryDir} to ${shown} (${access})`);
+    out.line(`relaying the instances of ${registryDir} to ${shown} (${access}${kept})`);
     out.line(out.styles.dim('Ctrl-C to stop'));
   }
   const watching: Subscription = active.instances$.subscribe((ids) => {
     if (options.json === true) out.json({ event: 'instances', ids });
     else out.line(`instances (${ids.length}): ${ids.length === 0 ? out.styles.dim('none') : ids.join(', ')}`);
   });
+  watching.add(
+    active.problems$.subscribe(({ instanceId, error }) => {
+      const message = error instanceof Error ? error.message : String(error);
+      if (options.json === true) out.json({ event: 'problem', instanceId, what: 'stream', message });
+      else out.line(out.styles.red(`${instanceId}: its events cannot be kept for replay (${message}); relaying them live only`));
+    }),
+  );
   try {
     await firstValueFrom(aborted$(io.signal));
   } finally {

@@ -3,6 +3,9 @@ import { RemoteControl, type RemoteControlOptions } from './remote-control.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';
+import { connectNats, type NatsInstance } from './transports/nats/connect-nats.js';
+import type { NatsOptions } from './transports/nats/nats-transport.js';
+import type { ReplayFrom } from './transports/nats/replay.js';
 
 /** Where the instance is: its two endpoints, or a working directory to find them from. */
 export type InstanceLocation =
@@ -25,6 +28,17 @@ export type InstanceLocation =
       readonly rpcEndpoint?: undefined;
     };
 
+/**
+ * An instance on another host, through NATS and its host's relay: the NATS servers and
+ * credentials, the instance's id, and optionally what to replay (see `connectNats`).
+ */
+export interface NatsLocation {
+  readonly nats: NatsOptions & { readonly instanceId: string; readonly replay?: ReplayFrom };
+}
+
+/** Options of `connect()` through NATS: where the instance is, plus how to watch it. */
+export type ConnectViaNatsOptions = NatsLocation & ConnectTuning;
+
 /** Options of `connect()`: where the instance is, plus how to watch it. */
 export type ConnectOptions = InstanceLocation &
   ConnectTuning & {
@@ -39,16 +53,31 @@ export interface ConnectedInstance extends RemoteInstance {
 }
 
 /**
- * Connects to a Pando instance over ZeroMQ, given its endpoints or its working directory.
+ * Connects to a Pando instance over ZeroMQ, given its endpoints or its working directory; or,
+ * given `nats` (servers, credentials and the instance's id), on another host through NATS and
+ * its host's relay (`connectNats()`, whose `NatsInstance` it returns, `resolution` undefined).
  * Nothing is opened until a stream is subscribed or a method called; `close()` frees
  * everything.
  *
  * ```ts
  * const pando = connect({ workdir: process.cwd() });
  * console.log(pando.resolution?.detail); // e.g. "lock file /repo/.pando/ipc.lock: instance …"
+ * const remote = connect({ nats: { servers: 'nats://hub:4222', instanceId: 'a1b2c3' } });
  * ```
  */
-export const connect = (options: ConnectOptions): ConnectedInstance => {
+export function connect(options: ConnectViaNatsOptions): NatsInstance & ConnectedInstance;
+export function connect(options: ConnectOptions): ConnectedInstance;
+export function connect(options: ConnectOptions | ConnectViaNatsOptions): ConnectedInstance {
+  if ('nats' in options && options.nats !== undefined) {
+    const { nats, ...tuning } = options;
+    const { instanceId, replay, ...natsOptions } = nats;
+    const instance = connectNats({ ...tuning, nats: natsOptions, instanceId, ...(replay === undefined ? {} : { replay }) });
+    return Object.assign(instance, { resolution: undefined });
+  }
+  return connectZeromq(options as ConnectOptions);
+}
+
+const connectZeromq = (options: ConnectOptions): ConnectedInstance => {
   const resolution =
     options.workdir === undefined
       ? undefined

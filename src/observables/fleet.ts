@@ -6,6 +6,7 @@ import { type InstanceInfo, type InstanceListing } from './discovery/registry.js
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';
+import { natsFleet, type FleetNatsOptions } from './transports/nats/nats-fleet.js';
 
 /** Options of `watchFleet()`: which registry to watch, and how to connect to each instance. */
 export interface FleetOptions extends InstancesOptions {
@@ -13,6 +14,12 @@ export interface FleetOptions extends InstancesOptions {
   readonly connect?: ConnectTuning & { readonly transport?: Transport };
   /** The listings to follow (default: `instances$(options)` over the registry). */
   readonly listing$?: Observable<InstanceListing>;
+  /**
+   * Watch the instances that relays serve on a NATS server instead of this host's registry:
+   * members join and leave as the relays announce them (a relay silent for `silenceMs` takes its
+   * instances out), and each is reached through NATS. See `docs/scale-out.md`.
+   */
+  readonly nats?: FleetNatsOptions;
 }
 
 /** An event of one instance of the fleet. */
@@ -58,10 +65,13 @@ const memberKey = (instance: InstanceInfo): string =>
  * fleet.events$.pipe(filter(({ event }) => event.topic === 'llm.end'))
  *   .subscribe(({ instance }) => console.log(`${instance.path}: a turn ended`));
  * fleet.mirrors$.subscribe((mirrors) => console.log(`${mirrors.size} instances`));
+ *
+ * const everywhere = watchFleet({ nats: { servers: 'nats://hub:4222' } }); // every host's relay
  * ```
  */
 export const watchFleet = (options: FleetOptions = {}): Fleet => {
-  const listing$ = options.listing$ ?? watchInstances(options);
+  const nats = options.nats === undefined ? undefined : natsFleet(options.nats, options.connect?.scheduler);
+  const listing$ = options.listing$ ?? nats?.listing$ ?? watchInstances(options);
   const members = new Map<string, Member>();
   const changes = new Subject<FleetChange>();
   let users = 0;
@@ -83,7 +93,7 @@ export const watchFleet = (options: FleetOptions = {}): Fleet => {
     }
     for (const [id, instance] of live) {
       if (members.has(id)) continue;
-      const { transport = zeromqTransport, ...tuning } = options.connect ?? {};
+      const { transport = nats?.transport ?? zeromqTransport, ...tuning } = options.connect ?? {};
       const remote = new RemoteInstance(transport, { ...tuning, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
       members.set(id, { key: memberKey(instance), instance, remote });
       changes.next({ kind: 'joined', instance, remote });

@@ -148,7 +148,7 @@ export class FrameHub {
           limit: this.drain.limit ?? DEFAULT_BACKLOG_LIMIT,
           sliceMs: this.drain.sliceMs ?? DEFAULT_SLICE_MS,
           // A waiting frame is copied, so it does not pin the socket library's receive buffer.
-          retain: (signal) => (signal.kind === 'frame' ? { kind: 'frame', frame: new Uint8Array(signal.frame) } : signal),
+          retain: (signal) => (signal.kind === 'frame' ? { ...signal, frame: new Uint8Array(signal.frame) } : signal),
         },
       );
       this.backlog = backlog;
@@ -187,6 +187,11 @@ export class FrameHub {
       return;
     }
     const event = decoded.right;
+    if (signal.replayed === true) {
+      // History: passed on as such, and a replayed shutdown fails no call made now.
+      subscriber.next(event.topic === 'instance.shutdown' ? { kind: 'shutdown', event: event as ShutdownEvent, replayed: true } : { kind: 'event', event, replayed: true });
+      return;
+    }
     this.handedTimestamp = event.timestamp;
     if (event.topic === 'instance.shutdown') {
       const shutdown = event as ShutdownEvent;

@@ -22,8 +22,14 @@ import type { ConnectionSignal } from '../operators/signals.js';
  */
 export type LinkConnectionSignal = ConnectionSignal;
 
-/** What an event link reports: one received frame, or a change of its connection. */
-export type EventLinkSignal = { readonly kind: 'frame'; readonly frame: Uint8Array } | LinkConnectionSignal;
+/**
+ * What an event link reports: one received frame, or a change of its connection. A frame with
+ * `replayed: true` was stored before the link joined (a replay of history, e.g. from NATS
+ * JetStream): it says nothing of the instance's liveness now.
+ */
+export type EventLinkSignal =
+  | { readonly kind: 'frame'; readonly frame: Uint8Array; readonly replayed?: true }
+  | LinkConnectionSignal;
 
 /**
  * What a request link reports: the last frame of one reply, a change of its connection, or

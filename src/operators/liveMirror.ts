@@ -106,6 +106,8 @@ const mirrors = (event: PandoEvent): boolean =>
  *   not list, and checks each with `confirmSession` when given.
  * - A failed snapshot is reported to `onSyncError` with its `attempt` and `retryInMs`, and
  *   retried with exponential backoff; meanwhile the last mirror keeps following live events.
+ * - Replayed events (`replayed: true`, history stored before the link joined) are ignored: they
+ *   precede the snapshot's point, whose result already holds their effect.
  * - Errors and completion of the signals pass through; state lives in each subscription.
  *
  * @example
@@ -209,6 +211,8 @@ export function liveMirror(options: LiveMirrorOptions): OperatorFunction<Instanc
 
       /** The steps that one signal (or a `resync$` emission, `RESYNC`) starts, in order. */
       const stepsOf = (input: InstanceSignal | typeof RESYNC): Observable<Step> => {
+        // Replayed history precedes the snapshot's point: the snapshot already holds its effect.
+        if (input !== RESYNC && (input.kind === 'event' || input.kind === 'shutdown') && input.replayed === true) return EMPTY;
         const kind = input === RESYNC ? undefined : input.kind;
         const restarted = kind === 'event' && last === 'shutdown';
         if (kind === 'event' || kind === 'shutdown' || kind === 'connected') last = kind;

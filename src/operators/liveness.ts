@@ -103,6 +103,8 @@ export function liveness(options: LivenessOptions): OperatorFunction<InstanceSig
 
     return {
       next: (signal) => {
+        // History (a replay) says nothing of the instance now.
+        if ((signal.kind === 'event' || signal.kind === 'shutdown') && signal.replayed === true) return;
         switch (signal.kind) {
           case 'event':
           case 'pong':

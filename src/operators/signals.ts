@@ -5,7 +5,9 @@ import type { PandoEvent, ShutdownEvent } from '../codecs/topics.js';
  * WebSocket bridge, NATS, a fake): the one signal type that flows from the transport, once
  * decoded, to `liveness`, `liveMirror` and the RPC client. Nothing wraps it again.
  *
- * - `event`: one decoded event (every topic but `instance.shutdown`);
+ * - `event`: one decoded event (every topic but `instance.shutdown`); `replayed: true` when it
+ *   comes from stored history (a replay, e.g. NATS JetStream) rather than live: liveness and
+ *   the mirror ignore it, the event streams pass it on;
  * - `shutdown`: the instance said it is going away (`instance.shutdown`): the only place that
  *   topic is recognised, so that liveness, the mirror and pending calls react to one signal;
  * - `connected` / `disconnected`: the connection to the instance came up / dropped;
@@ -17,8 +19,8 @@ import type { PandoEvent, ShutdownEvent } from '../codecs/topics.js';
  *   resyncs).
  */
 export type InstanceSignal =
-  | { readonly kind: 'event'; readonly event: PandoEvent }
-  | { readonly kind: 'shutdown'; readonly event: ShutdownEvent }
+  | { readonly kind: 'event'; readonly event: PandoEvent; readonly replayed?: true }
+  | { readonly kind: 'shutdown'; readonly event: ShutdownEvent; readonly replayed?: true }
   | ConnectionSignal
   | { readonly kind: 'pong' }
   | { readonly kind: 'gap'; readonly dropped: number };

@@ -8,6 +8,7 @@ import {
   rpcSubject,
   statusRequestSubject,
   statusSubject,
+  type MemberAnnouncement,
   type RelayStatus,
 } from '../observables/transports/nats/subjects.js';
 import { eventSubject } from '../observables/transports/nats/subjects.js';
@@ -36,6 +37,10 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
   readonly statusIntervalMs: number;
   /** Whether the NATS connection is up now: frames are dropped (and counted) while it is not. */
   readonly online: () => boolean;
+  /** This host's name, in the instance's announcements. */
+  readonly host?: string;
+  /** Run (and awaited, whatever its outcome) before the events flow: e.g. make the instance's event stream. */
+  readonly prepare?: (instanceId: string) => Promise<void>;
 }
 
 /**
@@ -57,7 +62,7 @@ export interface InstanceRelayOptions extends RpcForwarderOptions {
  * ```
  */
 export class InstanceRelay {
-  private readonly events: EventLink;
+  private events: EventLink | undefined;
   private readonly forwarder: RpcForwarder;
   private readonly subscriptions: Subscription[];
   private state: RelayStatus['state'] = 'connecting';
@@ -82,15 +87,20 @@ export class InstanceRelay {
       }),
     ];
     this.announce(FLEET_JOIN_SUBJECT);
-    this.events = transport.openEvents(instance.pubEndpoint, {
-      next: (signal) => {
-        if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
-        else if (signal.kind === 'connected') this.setState('up');
-        else if (signal.kind === 'disconnected') this.setState('down');
-      },
-      error: () => this.setState('down'),
-    });
-    this.events.subscribe('');
+    const open = (): void => {
+      if (this.closed) return;
+      this.events = transport.openEvents(instance.pubEndpoint, {
+        next: (signal) => {
+          if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
+          else if (signal.kind === 'connected') this.setState('up');
+          else if (signal.kind === 'disconnected') this.setState('down');
+        },
+        error: () => this.setState('down'),
+      });
+      this.events.subscribe('');
+    };
+    if (options.prepare === undefined) open();
+    else void options.prepare(id).then(open, open);
     this.ticker = setInterval(() => this.publish(statusSubject(id), this.statusBody(), false), options.statusIntervalMs);
   }
 
@@ -99,9 +109,11 @@ export class InstanceRelay {
     return { published: this.published, dropped: this.dropped };
   }
 
-  /** Says again what this relay serves (after the NATS connection came back). */
-  reannounce(): void {
+  /** Says again what this relay serves (after the NATS connection came back, or when a client asks). */
+  reannounce(reconnected = false): void {
     if (this.closed) return;
+    // After a reconnection the server may have lost the stream (a server without a store): make it again.
+    if (reconnected && this.options.prepare !== undefined) void this.options.prepare(this.instance.instance_id);
     this.announce(FLEET_JOIN_SUBJECT);
     this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
   }
@@ -111,7 +123,7 @@ export class InstanceRelay {
     if (this.closed) return;
     this.closed = true;
     clearInterval(this.ticker);
-    this.events.close();
+    this.events?.close();
     this.forwarder.close();
     this.state = 'gone';
     this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
@@ -131,8 +143,19 @@ export class InstanceRelay {
   }
 
   private announce(subject: string): void {
-    const { instance_id, path, pid, mode, is_primary } = this.instance;
-    this.publish(subject, encoder.encode(JSON.stringify({ instanceId: instance_id, path, pid, mode, isPrimary: is_primary })), false);
+    const { instance_id, path, pid, mode, is_primary, pub_port, rpc_port, started_at } = this.instance;
+    const announcement: MemberAnnouncement = {
+      instanceId: instance_id,
+      path,
+      pid,
+      mode,
+      isPrimary: is_primary,
+      pubPort: pub_port,
+      rpcPort: rpc_port,
+      startedAt: started_at.toISOString(),
+      ...(this.options.host === undefined ? {} : { host: this.options.host }),
+    };
+    this.publish(subject, encoder.encode(JSON.stringify(announcement)), false);
   }
 
   private publish(subject: string, data: Uint8Array, frame: boolean): void {

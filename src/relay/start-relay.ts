@@ -1,11 +1,16 @@
+import { hostname } from 'node:os';
 import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
-import { connect, Events, type NatsConnection } from 'nats';
+import { Subject } from 'rxjs';
+import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
 import { watchInstances } from '../observables/discovery/watch.js';
 import { type InstanceInfo, type InstanceListing } from '../observables/discovery/registry.js';
 import type { Transport } from '../observables/transport.js';
 import type { NatsOptions } from '../observables/transports/nats/nats-transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
+import { FLEET_ANNOUNCE_SUBJECT } from '../observables/transports/nats/subjects.js';
+import { ensureEventStream, type ReplayRetention } from './event-stream.js';
 import { InstanceRelay } from './instance-relay.js';
+import { RelayStartError, serversOf } from './relay-errors.js';
 
 /** Options of {@link startRelay}. */
 export interface RelayOptions {
@@ -25,8 +30,26 @@ export interface RelayOptions {
   readonly statusIntervalMs?: number;
   /** The listings to follow (default: `watchInstances` over the registry). */
   readonly listing$?: Observable<InstanceListing>;
+  /** This host's name in the fleet's announcements (default: the machine's host name). */
+  readonly host?: string;
   /** How the relay reaches its instances (default: ZeroMQ). */
   readonly transport?: Transport;
+  /**
+   * Keep each instance's events in a JetStream stream within these limits, so that clients can
+   * replay what they missed (`connectNats({ replay })`). Needs a NATS server with JetStream
+   * (`nats-server -js`). Default: no history is kept.
+   */
+  readonly replay?: ReplayRetention;
+}
+
+/** Something that went wrong while the relay runs: it goes on (see `Relay.problems$`). */
+export interface RelayProblem {
+  /** The instance concerned. */
+  readonly instanceId: string;
+  /** What failed: today, keeping its event stream (`stream`). */
+  readonly what: 'stream';
+  /** The NATS client's error. */
+  readonly error: unknown;
 }
 
 /** A running relay. */
@@ -35,6 +58,8 @@ export interface Relay {
   readonly instances$: Observable<readonly string[]>;
   /** Whether the relay's NATS connection is up (replays the current state). */
   readonly nats$: Observable<'connected' | 'disconnected'>;
+  /** What went wrong while running (e.g. an instance's event stream could not be made); the relay goes on. Hot. */
+  readonly problems$: Observable<RelayProblem>;
   /** Frames published to NATS, and dropped while NATS could not be reached, over every instance so far. */
   readonly counts: { readonly published: number; readonly dropped: number };
   /** Stops: every instance is announced as gone and leaves the fleet, then the NATS connection closes. */
@@ -51,8 +76,11 @@ const keyOf = (instance: InstanceInfo): string =>
  * registry as `watchFleet()` follows them: one `InstanceRelay` per live instance, started when
  * it appears, stopped (announced `gone`, and `pando.fleet.leave`) when it goes.
  *
- * Resolves once connected to NATS (it keeps trying until then). The NATS client reconnects by
- * itself, forever; on reconnection every instance is announced again.
+ * Resolves once connected to NATS; rejects with a `RelayStartError` when no NATS server can be
+ * reached at start (`unreachable`: run it under a supervisor that restarts it), or when `replay`
+ * is asked of a server without JetStream (`no-jetstream`). Once started, the NATS client
+ * reconnects by itself, forever; on reconnection every instance is announced again. A client's
+ * `pando.fleet.announce` makes it announce every instance again, too.
  *
  * ```ts
  * const relay = await startRelay({ nats: { servers: 'nats://nats.example:4222', token: process.env.NATS_TOKEN } });
@@ -61,7 +89,32 @@ const keyOf = (instance: InstanceInfo): string =>
  * ```
  */
 export const startRelay = async (options: RelayOptions): Promise<Relay> => {
-  const nc: NatsConnection = await connect({ ...options.nats, reconnect: true, maxReconnectAttempts: -1, waitOnFirstConnect: true });
+  const servers = serversOf(options.nats.servers);
+  let nc: NatsConnection;
+  try {
+    nc = await connect({ ...options.nats, reconnect: true, maxReconnectAttempts: -1, waitOnFirstConnect: false });
+  } catch (error) {
+    throw new RelayStartError('unreachable', servers, error);
+  }
+  let jsm: JetStreamManager | undefined;
+  if (options.replay !== undefined) {
+    try {
+      jsm = await nc.jetstreamManager();
+    } catch (error) {
+      await nc.close().catch(() => undefined);
+      throw new RelayStartError('no-jetstream', servers, error);
+    }
+  }
+  const problems$ = new Subject<RelayProblem>();
+  const retention = options.replay;
+  /** Makes the instance's event stream before its events flow; a failure is a problem, not a stop. */
+  const prepare =
+    jsm === undefined || retention === undefined
+      ? undefined
+      : (instanceId: string): Promise<void> =>
+          ensureEventStream(jsm, instanceId, retention).catch((error: unknown) => {
+            if (!closed) problems$.next({ instanceId, what: 'stream', error });
+          });
   const transport = options.transport ?? zeromqTransport;
   const forwarding = {
     allowControl: options.allowControl ?? false,
@@ -69,6 +122,8 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     replyTimeoutMs: options.replyTimeoutMs ?? 60_000,
     statusIntervalMs: options.statusIntervalMs ?? 5000,
     online: () => nats$.value === 'connected',
+    host: options.host ?? hostname(),
+    ...(prepare === undefined ? {} : { prepare }),
   };
   const nats$ = new BehaviorSubject<'connected' | 'disconnected'>('connected');
   const relays = new Map<string, { key: string; relay: InstanceRelay }>();
@@ -109,12 +164,18 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
     })
   ).subscribe({ next: follow, error: () => undefined });
 
+  const announcing = nc.subscribe(FLEET_ANNOUNCE_SUBJECT, {
+    callback: (err) => {
+      if (err === null) for (const { relay } of relays.values()) relay.reannounce();
+    },
+  });
+
   void (async () => {
     for await (const status of nc.status()) {
       if (status.type === Events.Disconnect) nats$.next('disconnected');
       else if (status.type === Events.Reconnect) {
         nats$.next('connected');
-        for (const { relay } of relays.values()) relay.reannounce();
+        for (const { relay } of relays.values()) relay.reannounce(true);
       }
     }
   })();
@@ -122,6 +183,7 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
   return {
     instances$: instances$.asObservable(),
     nats$: nats$.asObservable(),
+    problems$: problems$.asObservable(),
     get counts() {
       let { published, dropped } = finished;
       for (const { relay } of relays.values()) {
@@ -134,10 +196,12 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
       if (closed) return;
       closed = true;
       watching.unsubscribe();
+      if (!nc.isClosed()) announcing.unsubscribe();
       for (const id of [...relays.keys()]) stop(id);
       instances$.next([]);
       instances$.complete();
       nats$.complete();
+      problems$.complete();
       if (!nc.isClosed()) {
         await nc.flush().catch(() => undefined);
         await nc.close();

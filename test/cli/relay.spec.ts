@@ -1,13 +1,13 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Subject, firstValueFrom } from 'rxjs';
+import { Subject, firstValueFrom, takeWhile, toArray } from 'rxjs';
 import { run, type CliIo } from '../../src/cli/main.js';
 import { withoutCredentials } from '../../src/cli/relay.js';
 import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
 import { startFakeInstance } from '../../src/testing';
 import { startNatsServer } from '../helpers/nats-server';
-import { waitFor } from '../helpers/live';
+import { freePort, waitFor } from '../helpers/live';
 import { registryEntryOf } from '../helpers/registry';
 
 const SECRET = 's3cret-pass-42';
@@ -56,6 +56,72 @@ describe('pando-rx relay', () => {
       rmSync(registry, { recursive: true, force: true });
       await fake.stop({ silent: true });
       await nats.kill();
+    }
+  });
+
+  it('--replay keeps each instance\'s events in JetStream: a client replays them (no no-history gap)', async () => {
+    const store = mkdtempSync(join(tmpdir(), 'pando-rx-relay-cli-js-'));
+    const nats = await startNatsServer(['-js', '-sd', store]);
+    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 0 });
+    const registry = mkdtempSync(join(tmpdir(), 'pando-rx-relay-cli-'));
+    const controller = new AbortController();
+    try {
+      writeFileSync(join(registry, `${fake.instanceId}.json`), JSON.stringify(registryEntryOf(fake)));
+      const stdout = sink();
+      const io: CliIo = { stdout, stderr: sink(), env: {}, cwd: registry, isTTY: false, signal: controller.signal };
+      const done = run(['relay', '--nats', nats.url, '--registry', registry, '--replay', '15m', '--replay-max-messages', '100'], io);
+      await waitFor(stdout.writes, (text) => text.includes(`instances (1): ${fake.instanceId}`));
+      expect(stdout.text()).toContain('events kept');
+      let before = new Date();
+      const witness = connectNats({ nats: { servers: nats.url }, instanceId: fake.instanceId });
+      try {
+        await waitFor(witness.status$, (status) => status === 'alive');
+        // The relay's status is up once the stream exists and the events flow: ask from here.
+        before = new Date();
+        await fake.publishTopic('llm.token', { session_id: 's1', token: 'kept' });
+        await waitFor(witness.events$, (event) => event.topic === 'llm.token');
+      } finally {
+        witness.close();
+      }
+      const late = connectNats({ nats: { servers: nats.url }, instanceId: fake.instanceId, replay: { since: before } });
+      try {
+        // Kept subscribed: the link (and its replay) lives while someone listens.
+        const tokens: string[] = [];
+        const listening = late.on('llm.token').subscribe((event) => tokens.push(event.payload.token));
+        const reports = await firstValueFrom(late.replay$.pipe(takeWhile((report) => report.kind !== 'caught-up', true), toArray()));
+        expect(reports.map((report) => report.kind)).toEqual(['replaying', 'caught-up']);
+        expect(tokens).toEqual(['kept']);
+        listening.unsubscribe();
+      } finally {
+        late.close();
+      }
+      controller.abort();
+      expect(await done).toBe(0);
+    } finally {
+      controller.abort();
+      rmSync(registry, { recursive: true, force: true });
+      await fake.stop({ silent: true });
+      await nats.kill();
+      rmSync(store, { recursive: true, force: true });
+    }
+  });
+
+  it('says plainly, and exits 1, when no NATS server can be reached (no credential printed)', async () => {
+    const stdout = sink();
+    const stderr = sink();
+    const port = await freePort();
+    const code = await run(['relay', '--nats', `nats://127.0.0.1:${port}`], { stdout, stderr, env: { NATS_USER: 'relay', NATS_PASSWORD: SECRET }, cwd: tmpdir(), isTTY: false });
+    expect(code).toBe(1);
+    expect(stderr.text()).toContain(`no NATS server could be reached at nats://127.0.0.1:${port}`);
+    expect(stdout.text() + stderr.text()).not.toContain(SECRET);
+  });
+
+  it('is a usage error with a duration it cannot read, or --replay-max-messages alone', async () => {
+    for (const args of [['--replay', '15'], ['--replay', 'soon'], ['--replay-max-messages', '5']]) {
+      const stderr = sink();
+      const code = await run(['relay', '--nats', 'nats://127.0.0.1:4222', ...args], { stdout: sink(), stderr, env: {}, cwd: tmpdir(), isTTY: false });
+      expect(code).toBe(2);
+      expect(stderr.text()).toMatch(/duration|--replay/);
     }
   });
 

@@ -130,6 +130,26 @@ describe('liveMirror', () => {
       });
     });
 
+    it('ignores replayed history: it precedes the snapshot, and a replayed shutdown then event is no restart', () => {
+      testScheduler.run(({ hot, cold, expectObservable }) => {
+        const replayed = (signal: InstanceSignal): InstanceSignal => ({ ...signal, replayed: true }) as InstanceSignal;
+        const e1 = hot('  -c-o-y-p-u---|', {
+          ...signals,
+          o: replayed(update(session('s1', 0, 'old'))),
+          y: replayed(shutdown),
+          p: replayed(deleted(s2)),
+          u: update(s3),
+        });
+        let n = 0;
+        const snap = () => cold('---(s|)', { s: snapshot([s1, s2], { at: n++ }) });
+        const expected = '----a----u---|';
+        expectObservable(e1.pipe(mirrorOf({ snapshot: snap }), map(view))).toBe(expected, {
+          a: 's2:s2,s1:s1|-',
+          u: 's3:s3,s2:s2,s1:s1|-',
+        });
+      });
+    });
+
     it('does not resync on a shutdown alone, nor twice when the connection came back after it', () => {
       testScheduler.run(({ hot, cold, expectObservable }) => {
         const e1 = hot('  -c--z--x-c-h---|', signals);

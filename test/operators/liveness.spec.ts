@@ -88,6 +88,15 @@ describe('liveness', () => {
     });
   });
 
+  it('ignores replayed history: an old heartbeat or shutdown neither revives nor kills it, nor restarts the timer', () => {
+    testScheduler.run(({ hot, expectObservable }) => {
+      const e1 = hot('  -C-r-y---h-r---r---|', { ...S, r: { ...(S['h'] as object), replayed: true } as InstanceSignal, y: { kind: 'shutdown', event: shutdown, replayed: true } as InstanceSignal });
+      const expected = 'c------s-a-----s---|';
+
+      expectObservable(e1.pipe(liveness({ timeoutMs: 6 }))).toBe(expected, V);
+    });
+  });
+
   it('goes down on shutdown, and stays down through the silence after it', () => {
     testScheduler.run(({ hot, expectObservable }) => {
       const e1 = hot('  -C-h-x--------------------|', S);

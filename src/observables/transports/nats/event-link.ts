@@ -25,7 +25,8 @@ const matches = (pattern: string, subject: string): boolean => {
   return p.length === s.length;
 };
 
-const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
+/** Whether `frame` starts with the bytes of `prefix` (an event-link prefix filter). */
+export const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
   if (frame.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (frame[i] !== prefix[i]) return false;
   return true;

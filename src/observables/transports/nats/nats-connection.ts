@@ -6,6 +6,16 @@ export interface NatsConnectionUser {
   up(connection: NatsConnection): void;
   /** The NATS server cannot be reached (first attempt failed, or the connection dropped). */
   down(): void;
+  /** The server refused a publish or a subscription of this connection (a permissions violation). */
+  denied?(violation: PermissionViolation): void;
+}
+
+/** What the NATS server refused (it says so asynchronously, on the connection's status). */
+export interface PermissionViolation {
+  /** `publish` or `subscription`. */
+  readonly operation: string;
+  /** The subject refused. */
+  readonly subject: string;
 }
 
 /** How long to wait before trying a first connection again, in ms. */
@@ -17,7 +27,8 @@ const RETRY_MS = 1000;
  *
  * The first connection is retried every second until it succeeds; after that the NATS client
  * reconnects by itself, forever (`maxReconnectAttempts: -1`), and every user hears `down` when
- * the connection drops and `up` when it is back. Credentials in the options go to the NATS
+ * the connection drops and `up` when it is back, and `denied` when the server refuses one of
+ * its publishes or subscriptions. Credentials in the options go to the NATS
  * client and nowhere else (never logged).
  *
  * ```ts
@@ -90,6 +101,9 @@ export class SharedNatsConnection {
       } else if (status.type === Events.Reconnect) {
         this.connected = true;
         for (const user of [...this.users]) user.up(connection);
+      } else if (status.type === Events.Error && status.permissionContext !== undefined) {
+        const { operation, subject } = status.permissionContext;
+        for (const user of [...this.users]) user.denied?.({ operation, subject });
       }
     }
   }

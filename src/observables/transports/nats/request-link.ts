@@ -26,7 +26,9 @@ const readRequest = (json: string): { id: string; method: string } => {
  * inbox of the link (`<inbox>.<n>`), so that replies, in any order, come back to this link
  * alone and a "no responders" status (no relay serves the instance) names the request it
  * answers: it is reported as a JSON-RPC error reply `RelayErrorCode.NoRelay` with the
- * request's id (nothing was delivered).
+ * request's id (nothing was delivered). A publish that the server refuses (a permissions
+ * violation, which NATS reports later, on the connection, naming only the subject) answers
+ * every request still waiting on that subject with `RelayErrorCode.PermissionDenied`.
  *
  * `send` answers `false` at once while the NATS server cannot be reached (nothing is buffered
  * in the NATS client for later), `true` once the request is handed to the connection.
@@ -34,7 +36,8 @@ const readRequest = (json: string): { id: string; method: string } => {
  */
 export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: string, sink: LinkSink<RequestLinkSignal>): RequestLink {
   const inbox = createInbox();
-  const ids = new Map<number, string>();
+  /** The requests not answered yet, by reply number: their JSON-RPC id and the subject they went to. */
+  const ids = new Map<number, { readonly id: string; readonly subject: string }>();
   let sequence = 0;
   let connection: NatsConnection | undefined;
   let replies: Subscription | undefined;
@@ -43,15 +46,18 @@ export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: st
   const onReply = (subject: string, data: Uint8Array, noResponders: boolean): void => {
     if (closed) return;
     const n = Number(subject.slice(inbox.length + 1));
-    const id = ids.get(n);
+    const request = ids.get(n);
     ids.delete(n);
     if (noResponders) {
-      if (id === undefined) return;
-      const error = { code: RelayErrorCode.NoRelay, message: `no relay serves instance ${instanceId} (not delivered)` };
-      sink.next({ kind: 'reply', frame: encoder.encode(JSON.stringify({ jsonrpc: '2.0', id, error })) });
+      if (request !== undefined) refuse(request.id, RelayErrorCode.NoRelay, `no relay serves instance ${instanceId} (not delivered)`);
       return;
     }
     sink.next({ kind: 'reply', frame: data });
+  };
+
+  /** Answers a request with a JSON-RPC error of our own: nothing was delivered. */
+  const refuse = (id: string, code: number, message: string): void => {
+    sink.next({ kind: 'reply', frame: encoder.encode(JSON.stringify({ jsonrpc: '2.0', id, error: { code, message } })) });
   };
 
   const leave = shared.join({
@@ -71,6 +77,15 @@ export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: st
     down: () => {
       if (!closed) sink.next({ kind: 'unreachable' });
     },
+    denied: ({ operation, subject }) => {
+      if (closed || operation !== 'publish') return;
+      // The server names the subject, not the request: every request still waiting on it was refused.
+      for (const [n, request] of [...ids]) {
+        if (request.subject !== subject) continue;
+        ids.delete(n);
+        refuse(request.id, RelayErrorCode.PermissionDenied, `the NATS server refused this client's publish to ${subject} (permissions): not delivered`);
+      }
+    },
   });
 
   return {
@@ -79,10 +94,11 @@ export function openNatsRequestLink(shared: SharedNatsConnection, instanceId: st
       if (closed || nc === undefined || nc !== connection) return false;
       const n = ++sequence;
       const { id, method } = readRequest(json);
-      ids.set(n, id);
+      const subject = requestSubject(instanceId, method);
+      ids.set(n, { id, subject });
       if (ids.size > MAX_REMEMBERED) ids.delete(ids.keys().next().value!);
       try {
-        nc.publish(requestSubject(instanceId, method), encoder.encode(json), { reply: `${inbox}.${n}` });
+        nc.publish(subject, encoder.encode(json), { reply: `${inbox}.${n}` });
       } catch {
         ids.delete(n);
         return false;

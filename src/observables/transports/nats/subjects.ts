@@ -9,7 +9,8 @@
  *   that NATS permissions decide who may control;
  * - `pando.<instance>.status`: the instance's liveness as the relay sees it (`RelayStatus`),
  *   published on every change; `pando.<instance>.status.get` answers the current one;
- * - `pando.fleet.join` / `pando.fleet.leave`: an instance joining or leaving a relay's host.
+ * - `pando.fleet.join` / `pando.fleet.leave`: an instance joining or leaving a relay's host;
+ *   `pando.fleet.announce`: a client asks every relay to announce its instances again.
  *
  * Ids and topic parts become valid tokens with {@link encodeToken}: `A-Z a-z 0-9 _ -` pass as
  * they are, every other byte of their UTF-8 becomes `~` plus two upper-case hex digits, and an
@@ -26,6 +27,10 @@ export const SUBJECT_ROOT = 'pando';
 export const FLEET_JOIN_SUBJECT = `${SUBJECT_ROOT}.fleet.join`;
 /** Where relays announce an instance leaving. */
 export const FLEET_LEAVE_SUBJECT = `${SUBJECT_ROOT}.fleet.leave`;
+/** Where a client asks every relay to announce its instances again on `pando.fleet.join` (empty body). */
+export const FLEET_ANNOUNCE_SUBJECT = `${SUBJECT_ROOT}.fleet.announce`;
+/** Every instance's status subject, for a fleet watcher (`pando.*.status`). */
+export const ALL_STATUS_SUBJECT = `${SUBJECT_ROOT}.*.status`;
 
 const PLAIN = /^[A-Za-z0-9_-]$/;
 
@@ -92,6 +97,19 @@ export const READ_ONLY_METHODS: ReadonlySet<string> = new Set([
 export const requestSubject = (instanceId: string, method: string): string =>
   READ_ONLY_METHODS.has(method) ? rpcSubject(instanceId) : controlSubject(instanceId);
 
+/** Every event subject of one instance (`pando.<instance>.evt.>`): what its JetStream stream keeps. */
+export const allEventsSubject = (instanceId: string): string => `${instanceSubject(instanceId)}.evt.>`;
+
+/**
+ * The JetStream stream that keeps one instance's events when its relay replays
+ * (`PANDO_EVT_<token>`: a stream name takes no `.`, `*` or `>`, and a token has none).
+ *
+ * ```ts
+ * eventStreamName('a1b2c3'); // 'PANDO_EVT_a1b2c3'
+ * ```
+ */
+export const eventStreamName = (instanceId: string): string => `PANDO_EVT_${encodeToken(instanceId)}`;
+
 /** The subject on which an instance's liveness is published. */
 export const statusSubject = (instanceId: string): string => `${instanceSubject(instanceId)}.status`;
 
@@ -130,6 +148,42 @@ export interface RelayStatus {
   readonly everyMs?: number;
 }
 
+/** What a relay says of an instance on `pando.fleet.join` and `pando.fleet.leave`. */
+export interface MemberAnnouncement {
+  readonly instanceId: string;
+  /** The instance's project directory on its host. */
+  readonly path: string;
+  readonly pid: number;
+  readonly mode: string;
+  readonly isPrimary: boolean;
+  /** Its ports on its host (loopback there), its start time (ISO), and the relay's host name. */
+  readonly pubPort?: number;
+  readonly rpcPort?: number;
+  readonly startedAt?: string;
+  readonly host?: string;
+}
+
+/** The announcement in a join or leave body, or `undefined` when the body is not one. */
+export const parseAnnouncement = (body: string): MemberAnnouncement | undefined => {
+  try {
+    const value = JSON.parse(body) as Partial<MemberAnnouncement> | null;
+    if (typeof value !== 'object' || value === null || typeof value.instanceId !== 'string' || value.instanceId === '') return undefined;
+    return {
+      instanceId: value.instanceId,
+      path: typeof value.path === 'string' ? value.path : '',
+      pid: typeof value.pid === 'number' ? value.pid : 0,
+      mode: typeof value.mode === 'string' ? value.mode : '',
+      isPrimary: value.isPrimary === true,
+      ...(typeof value.pubPort === 'number' ? { pubPort: value.pubPort } : {}),
+      ...(typeof value.rpcPort === 'number' ? { rpcPort: value.rpcPort } : {}),
+      ...(typeof value.startedAt === 'string' ? { startedAt: value.startedAt } : {}),
+      ...(typeof value.host === 'string' ? { host: value.host } : {}),
+    };
+  } catch {
+    return undefined;
+  }
+};
+
 /** The JSON-RPC error codes with which a relay answers a request it did not pass on. */
 export const RelayErrorCode = {
   /** A control method, and the relay was started without `allowControl` (or it came on the read subject). */
@@ -138,4 +192,6 @@ export const RelayErrorCode = {
   NotDelivered: -32011,
   /** No relay serves this instance on the NATS server (nothing was delivered). */
   NoRelay: -32012,
+  /** The NATS server refused to let this client publish the request (a permissions violation): nothing was delivered. */
+  PermissionDenied: -32013,
 } as const;
