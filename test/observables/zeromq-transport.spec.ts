@@ -535,11 +535,15 @@ describe('ZeromqTransport.dealer', () => {
     await signals.next(isDisconnected);
 
     // The last send went out, but the drop was reported: this one is probed first, refused
-    // (ZMQ_IMMEDIATE, no connection), nothing is handed over, and it waits in the queue.
+    // (ZMQ_IMMEDIATE, no connection), nothing is handed over, and it waits in the queue. The
+    // monitor's 'disconnected' can reach us a moment before libzmq's socket has taken the
+    // broken pipe down: a request sent in that window goes into the dying pipe and is lost
+    // (its caller times out with sent: true), which is at most once too. Either way it must
+    // never reach the next connection.
     const lost = dealer.send('{"id":"while-down"}');
     await until(() => lost.state !== 'sending');
-    expect(lost.state).toBe('queued');
-    expect(lost.cancel()).toBe(true);
+    expect(['queued', 'sent']).toContain(lost.state);
+    if (lost.state === 'queued') expect(lost.cancel()).toBe(true);
     dealer.send('{"id":"kept"}');
 
     const second = await bound(new zmq.Router({ linger: 0 }), endpoint);
