@@ -72,6 +72,12 @@ export class Backlog<T> {
       this.items.push(this.options.retain === undefined ? item : this.options.retain(item));
       return;
     }
+    if (this.head === this.items.length && this.droppedSinceDelivery === 0) {
+      // Nothing waits: deliver it without queueing (no array traffic per item while the
+      // consumer keeps up, which is nearly always).
+      this.pumpAlone(item);
+      return;
+    }
     this.items.push(item);
     this.pump();
   }
@@ -131,6 +137,29 @@ export class Backlog<T> {
     } finally {
       this.delivering = false;
     }
+  }
+
+  /** `pump()` for one item that arrived when nothing waited: the same window and clock. */
+  private pumpAlone(item: T): void {
+    this.delivering = true;
+    const { scheduler, sliceMs } = this.options;
+    const before = scheduler.now();
+    if (before - this.windowStart > 2 * sliceMs) {
+      this.windowStart = before;
+      this.spent = 0;
+    }
+    try {
+      this.deliver(item);
+      this.spent += scheduler.now() - before;
+      if (this.spent >= sliceMs) {
+        this.turn = scheduler.schedule(() => this.nextTurn());
+        return;
+      }
+    } finally {
+      this.delivering = false;
+    }
+    // What the consumer pushed back while it was being delivered to.
+    if (this.head < this.items.length) this.pump();
   }
 
   /** Forget the delivered prefix once it is large, so the array does not grow without bound. */
