@@ -88,37 +88,27 @@ export const run = async (scale) => {
   const calls = count(scale, 5_000, 100);
   const instance = await startInstance();
   try {
+    // Each side connects, makes one call (connected), then drives `calls` calls `inFlight` at a time.
+    const bareSide = (inFlight) => async () => {
+      const client = bareClient(zmq, instance.rpc);
+      await client.ping(); // connected
+      const result = await drive(client.ping, calls, inFlight);
+      client.close();
+      return result;
+    };
+    const librarySide = (inFlight) => async () => {
+      const control = lib.connectControl(instance.rpc);
+      const ping = () => firstValueFrom(control.ping());
+      await ping(); // connected
+      const result = await drive(ping, calls, inFlight);
+      control.close();
+      return result;
+    };
     const sides = {
-      bareSequential: async () => {
-        const client = bareClient(zmq, instance.rpc);
-        await client.ping(); // connected
-        const result = await drive(client.ping, calls, 1);
-        client.close();
-        return result;
-      },
-      bareConcurrent: async () => {
-        const client = bareClient(zmq, instance.rpc);
-        await client.ping();
-        const result = await drive(client.ping, calls, IN_FLIGHT);
-        client.close();
-        return result;
-      },
-      sequential: async () => {
-        const control = lib.connectControl(instance.rpc);
-        const ping = () => firstValueFrom(control.ping());
-        await ping(); // connected
-        const result = await drive(ping, calls, 1);
-        control.close();
-        return result;
-      },
-      concurrent: async () => {
-        const control = lib.connectControl(instance.rpc);
-        const ping = () => firstValueFrom(control.ping());
-        await ping();
-        const result = await drive(ping, calls, IN_FLIGHT);
-        control.close();
-        return result;
-      },
+      bareSequential: bareSide(1),
+      bareConcurrent: bareSide(IN_FLIGHT),
+      sequential: librarySide(1),
+      concurrent: librarySide(IN_FLIGHT),
     };
     const names = Object.keys(sides);
     for (const name of names) await sides[name](); // warm-up
@@ -135,13 +125,27 @@ export const run = async (scale) => {
     const sequentialRatio = med('sequential', 'rate') / med('bareSequential', 'rate');
     const concurrentRatio = med('concurrent', 'rate') / med('sequential', 'rate');
     const cpuRatio = med('sequential', 'cpu') / med('bareSequential', 'cpu');
-    const p99Ratio = med('sequential', 'p99') / med('bareSequential', 'p99');
-    const p99ConcurrentRatio = med('concurrent', 'p99') / med('bareConcurrent', 'p99');
     const spread = (base, subject, key) => quartiles(roundRatios(of(base, key), of(subject, key)));
     const rounds = Object.fromEntries(names.map((name) => [name, samples[name].map((x) => ({ rate: Math.round(x.rate), p50: Math.round(x.p50), p99: Math.round(x.p99), cpu: Math.round(x.cpu) }))]));
     const latencyUs = Object.fromEntries(names.map((name) => [name, [Math.round(med(name, 'p50')), Math.round(med(name, 'p99'))]]));
     const cpuNsPerCall = Object.fromEntries(names.map((name) => [name, Math.round(med(name, 'cpu'))]));
     const p99Text = (name) => `p99 ${med(name, 'p99').toFixed(0)} µs`;
+    /** The p99 row of `subject` against `base`: the same shape, sequential and in flight. */
+    const p99Row = (id, name, base, subject) => {
+      const ratio = med(subject, 'p99') / med(base, 'p99');
+      return row({
+        id,
+        name,
+        baseline: { ...figure(med(base, 'p99'), 'µs'), text: p99Text(base) },
+        subject: { ...figure(med(subject, 'p99'), 'µs'), text: p99Text(subject) },
+        ratio,
+        ratioText: `${ratio.toFixed(2)}×`,
+        spread: spread(base, subject, 'p99'),
+        bar: `≤ ${P99_BAR.toFixed(1)}×`,
+        pass: ratio <= P99_BAR,
+        details: { latencyUs },
+      });
+    };
     return [
       row({
         id: 'rpc-sequential',
@@ -166,18 +170,7 @@ export const run = async (scale) => {
         pass: cpuRatio <= CPU_BAR,
         details: { cpuKind: threadCpuKind(), cpuNsPerCall },
       }),
-      row({
-        id: 'rpc-p99',
-        name: 'RPC p99, sequential',
-        baseline: { ...figure(med('bareSequential', 'p99'), 'µs'), text: p99Text('bareSequential') },
-        subject: { ...figure(med('sequential', 'p99'), 'µs'), text: p99Text('sequential') },
-        ratio: p99Ratio,
-        ratioText: `${p99Ratio.toFixed(2)}×`,
-        spread: spread('bareSequential', 'sequential', 'p99'),
-        bar: `≤ ${P99_BAR.toFixed(1)}×`,
-        pass: p99Ratio <= P99_BAR,
-        details: { latencyUs },
-      }),
+      p99Row('rpc-p99', 'RPC p99, sequential', 'bareSequential', 'sequential'),
       row({
         id: 'rpc-concurrent',
         name: `RPC, ${IN_FLIGHT} in flight`,
@@ -197,18 +190,7 @@ export const run = async (scale) => {
           concurrentVsBareConcurrent: Number((med('concurrent', 'rate') / med('bareConcurrent', 'rate')).toFixed(2)),
         },
       }),
-      row({
-        id: 'rpc-p99-concurrent',
-        name: `RPC p99, ${IN_FLIGHT} in flight`,
-        baseline: { ...figure(med('bareConcurrent', 'p99'), 'µs'), text: p99Text('bareConcurrent') },
-        subject: { ...figure(med('concurrent', 'p99'), 'µs'), text: p99Text('concurrent') },
-        ratio: p99ConcurrentRatio,
-        ratioText: `${p99ConcurrentRatio.toFixed(2)}×`,
-        spread: spread('bareConcurrent', 'concurrent', 'p99'),
-        bar: `≤ ${P99_BAR.toFixed(1)}×`,
-        pass: p99ConcurrentRatio <= P99_BAR,
-        details: { latencyUs },
-      }),
+      p99Row('rpc-p99-concurrent', `RPC p99, ${IN_FLIGHT} in flight`, 'bareConcurrent', 'concurrent'),
     ];
   } finally {
     await instance.stop();

@@ -4,13 +4,13 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import ts from 'typescript';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
+import { ROOT } from './pack';
 
 /**
  * The README's first example, run as a user would: the built package, a working directory
  * whose lock file names a fake instance, in each mode. Against today's Pando it must end
  * cleanly with the instance's error, not crash.
  */
-const ROOT = join(__dirname, '..', '..');
 const firstExample = (): string => {
   const readme = readFileSync(join(ROOT, 'README.md'), 'utf8');
   const block = /```ts\n([\s\S]*?)```/.exec(readme.slice(readme.indexOf('## A short example')));

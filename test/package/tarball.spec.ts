@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { dirname, join, normalize } from 'node:path';
+import { ROOT as root } from './pack';
 
 /**
  * What `npm pack` puts in the tarball (`--dry-run --json`: the file list without writing it;
@@ -8,7 +9,6 @@ import { dirname, join, normalize } from 'node:path';
  * other specs run it).
  */
 describe('the tarball (npm pack)', () => {
-  const root = join(__dirname, '..', '..');
   const [packed] = JSON.parse(
     execFileSync('npm', ['pack', '--dry-run', '--json', '--ignore-scripts'], { cwd: root, encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }),
   ) as [{ files: { path: string }[] }];

@@ -12,10 +12,10 @@ import type { TurnPlayer } from './turn-player.js';
  */
 
 /** Real Pando's storage error for a session id it does not have (Go's `sql.ErrNoRows`, passed through). */
-export const NO_ROWS = 'sql: no rows in result set';
+const NO_ROWS = 'sql: no rows in result set';
 
 /** What current Pando builds answer to `message.send` and `session.interrupt`. */
-export const NO_AGENT_RUNNER = 'agent runner not available on this instance';
+const NO_AGENT_RUNNER = 'agent runner not available on this instance';
 
 /** What the default methods read and change. */
 export interface DefaultMethodsContext {

@@ -32,7 +32,7 @@ type AnyHandler = (params: unknown, request: RecordedRequest) => unknown;
 type AnyCodec = t.Type<unknown, unknown, unknown>;
 
 /** `ipc: method not found`: Pando's text for a method without a handler. */
-export const METHOD_NOT_FOUND = 'ipc: method not found';
+const METHOD_NOT_FOUND = 'ipc: method not found';
 
 const failure = (id: string, code: number, message: string): RpcReplyJson => ({ jsonrpc: '2.0', id, error: { code, message } });
 const messageOf = (err: unknown): string => (err instanceof Error ? err.message : String(err));
