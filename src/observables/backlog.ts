@@ -75,7 +75,7 @@ export class Backlog<T> {
     if (this.head === this.items.length && this.droppedSinceDelivery === 0) {
       // Nothing waits: deliver it without queueing (no array traffic per item while the
       // consumer keeps up, which is nearly always).
-      this.pumpAlone(item);
+      this.pump(item, true);
       return;
     }
     this.items.push(item);
@@ -99,13 +99,14 @@ export class Backlog<T> {
   }
 
   /**
-   * Delivers what waits until delivering has taken `sliceMs` in the window; then the next turn
-   * is scheduled (even when nothing waits yet), so that what arrives meanwhile waits here while
+   * Delivers `first` (when `hasFirst`: an item that found nothing waiting, never queued), then
+   * what waits, until delivering has taken `sliceMs` in the window; then the next turn is
+   * scheduled (even when nothing waits yet), so that what arrives meanwhile waits here while
    * the link drains the socket, instead of being delivered inside the link's read loop. The
    * time between pushes (the link reading, the event loop) is not counted: a consumer that
    * keeps up at any steady rate is never deferred. Two clock reads per delivery.
    */
-  private pump(): void {
+  private pump(first?: T, hasFirst = false): void {
     this.delivering = true;
     const { scheduler, sliceMs } = this.options;
     let before = scheduler.now();
@@ -113,15 +114,22 @@ export class Backlog<T> {
       this.windowStart = before;
       this.spent = 0;
     }
+    let pending = hasFirst;
     try {
-      while (this.head < this.items.length) {
-        if (this.droppedSinceDelivery > 0) {
-          const dropped = this.droppedSinceDelivery;
-          this.droppedSinceDelivery = 0;
-          this.onGap(dropped);
+      while (pending || this.head < this.items.length) {
+        let item: T;
+        if (pending) {
+          pending = false;
+          item = first as T;
+        } else {
+          if (this.droppedSinceDelivery > 0) {
+            const dropped = this.droppedSinceDelivery;
+            this.droppedSinceDelivery = 0;
+            this.onGap(dropped);
+          }
+          item = this.items[this.head] as T;
+          this.items[this.head++] = undefined;
         }
-        const item = this.items[this.head] as T;
-        this.items[this.head++] = undefined;
         this.deliver(item);
         const after = scheduler.now();
         this.spent += after - before;
@@ -132,34 +140,14 @@ export class Backlog<T> {
           return;
         }
       }
-      this.items = [];
-      this.head = 0;
-    } finally {
-      this.delivering = false;
-    }
-  }
-
-  /** `pump()` for one item that arrived when nothing waited: the same window and clock. */
-  private pumpAlone(item: T): void {
-    this.delivering = true;
-    const { scheduler, sliceMs } = this.options;
-    const before = scheduler.now();
-    if (before - this.windowStart > 2 * sliceMs) {
-      this.windowStart = before;
-      this.spent = 0;
-    }
-    try {
-      this.deliver(item);
-      this.spent += scheduler.now() - before;
-      if (this.spent >= sliceMs) {
-        this.turn = scheduler.schedule(() => this.nextTurn());
-        return;
+      // All delivered: a fresh array only if anything was queued (none for a lone item).
+      if (this.head > 0) {
+        this.items = [];
+        this.head = 0;
       }
     } finally {
       this.delivering = false;
     }
-    // What the consumer pushed back while it was being delivered to.
-    if (this.head < this.items.length) this.pump();
   }
 
   /** Forget the delivered prefix once it is large, so the array does not grow without bound. */

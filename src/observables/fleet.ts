@@ -72,6 +72,7 @@ const memberKey = (instance: InstanceInfo): string =>
 export const watchFleet = (options: FleetOptions = {}): Fleet => {
   const nats = options.nats === undefined ? undefined : natsFleet(options.nats, options.connect?.scheduler);
   const listing$ = options.listing$ ?? nats?.listing$ ?? watchInstances(options);
+  const { transport = nats?.transport ?? zeromqTransport, ...tuning } = options.connect ?? {};
   const members = new Map<string, Member>();
   const changes = new Subject<FleetChange>();
   let users = 0;
@@ -93,7 +94,6 @@ export const watchFleet = (options: FleetOptions = {}): Fleet => {
     }
     for (const [id, instance] of live) {
       if (members.has(id)) continue;
-      const { transport = nats?.transport ?? zeromqTransport, ...tuning } = options.connect ?? {};
       const remote = new RemoteInstance(transport, { ...tuning, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
       members.set(id, { key: memberKey(instance), instance, remote });
       changes.next({ kind: 'joined', instance, remote });

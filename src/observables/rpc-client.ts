@@ -211,30 +211,25 @@ export class RpcClient {
   }
 
   /**
-   * Gives up a pending call (timeout, unsubscribe, shutdown, lost connection, close): stops
-   * its timer, withdraws its request if it has not been sent, and remembers its id so that a
-   * late reply is recognised as such.
+   * A pending call is no longer pending: its timer stops and its id is remembered, answered
+   * (`true`: it got its reply) or given up (`false`: timeout, unsubscribe, shutdown, lost
+   * connection, close; then its request is withdrawn if it has not been sent), so that a
+   * later reply is recognised as duplicate or late.
    */
-  private abandon(id: string): PendingCall | undefined {
+  private settle(id: string, answered: boolean): PendingCall | undefined {
     const call = this.pending.get(id);
     if (call === undefined) return undefined;
     this.pending.delete(id);
     this.deadlines.delete(id);
-    call.outgoing.cancel();
-    this.remember(id, false);
+    if (!answered) call.outgoing.cancel();
+    this.remember(id, answered);
     if (this.pending.size === 0) this.becameIdle();
     return call;
   }
 
-  /** A pending call got its reply: it is no longer pending, and its id is remembered as answered. */
-  private answer(id: string): PendingCall | undefined {
-    const call = this.pending.get(id);
-    if (call === undefined) return undefined;
-    this.pending.delete(id);
-    this.deadlines.delete(id);
-    this.remember(id, true);
-    if (this.pending.size === 0) this.becameIdle();
-    return call;
+  /** Gives up a pending call (see `settle`). */
+  private abandon(id: string): PendingCall | undefined {
+    return this.settle(id, false);
   }
 
   private remember(id: string, answered: boolean): void {
@@ -326,7 +321,7 @@ export class RpcClient {
       const { id, detail } = response.left;
       this.report('malformed-reply', detail, id);
       // A malformed reply that still names its call fails that call now, not at its timeout.
-      const call = id === undefined ? undefined : this.answer(id);
+      const call = id === undefined ? undefined : this.settle(id, true);
       call?.subscriber.error(new RpcDecodeError(call.method, [{ path: 'reply', message: detail }]));
       return;
     }
@@ -346,7 +341,7 @@ export class RpcClient {
       }
       return;
     }
-    this.answer(reply.id);
+    this.settle(reply.id, true);
     const result = decodeResult(call.method, reply);
     if (isLeft(result)) {
       call.subscriber.error(result.left);

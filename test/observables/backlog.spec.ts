@@ -18,6 +18,17 @@ const clocked = (testScheduler: TestScheduler) => {
   return { clock, scheduler };
 };
 
+/** A backlog (limit 100, sliceMs 10) whose consumer records each item and takes 5 ms over it. */
+const taking5ms = (clock: { ms: number }, scheduler: SchedulerLike, seen: number[]): Backlog<number> =>
+  new Backlog<number>(
+    (n) => {
+      seen.push(n);
+      clock.ms += 5;
+    },
+    () => fail('no gap'),
+    { limit: 100, sliceMs: 10, scheduler },
+  );
+
 describe('Backlog', () => {
   let testScheduler: TestScheduler;
   beforeEach(() => {
@@ -38,14 +49,7 @@ describe('Backlog', () => {
     const seen: number[] = [];
     testScheduler.run(() => {
       const { clock, scheduler } = clocked(testScheduler);
-      const backlog = new Backlog<number>(
-        (n) => {
-          seen.push(n);
-          clock.ms += 5; // a consumer that takes 5 ms per item
-        },
-        () => fail('no gap'),
-        { limit: 100, sliceMs: 10, scheduler },
-      );
+      const backlog = taking5ms(clock, scheduler, seen); // a consumer that takes 5 ms per item
       // A burst, one push at a time, as the link's read loop hands frames over.
       for (let i = 0; i < 6; i++) backlog.push(i);
       expect(seen).toEqual([0, 1]); // 10 ms spent: the link is free to read on while 2..5 wait
@@ -58,14 +62,7 @@ describe('Backlog', () => {
     const seen: number[] = [];
     testScheduler.run(() => {
       const { clock, scheduler } = clocked(testScheduler);
-      const backlog = new Backlog<number>(
-        (n) => {
-          seen.push(n);
-          clock.ms += 5;
-        },
-        () => fail('no gap'),
-        { limit: 100, sliceMs: 10, scheduler },
-      );
+      const backlog = taking5ms(clock, scheduler, seen);
       for (let i = 0; i < 20; i++) {
         backlog.push(i);
         expect(seen).toHaveLength(i + 1); // delivered at once

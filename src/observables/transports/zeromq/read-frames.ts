@@ -1,5 +1,5 @@
 import type * as zmq from 'zeromq';
-import { isClosedError } from './watch-connection.js';
+import { isAgain, isClosedError } from './watch-connection.js';
 
 /** How many frames are read in a row, while frames are queued, before the event loop gets a turn. */
 export const FRAMES_PER_TURN = 256;
@@ -16,10 +16,6 @@ export interface FrameReader {
   /** An unexpected receive error (not the one of a socket closed by us). */
   readonly fail: (err: unknown) => void;
 }
-
-/** True for the EAGAIN of a receive with `receiveTimeout: 0` that found nothing queued. */
-const isAgain = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EAGAIN';
 
 /**
  * The receive loop of a SUB socket, at the least cost per frame that zeromq.js allows.

@@ -3,13 +3,9 @@ import type * as zmq from 'zeromq';
 import type { LinkSink, RequestLink, RequestLinkSignal } from '../../transport.js';
 import type { ZeromqModule } from './load-zeromq.js';
 import { openSocket } from './open-socket.js';
-import { isClosedError } from './watch-connection.js';
+import { isAgain, isClosedError } from './watch-connection.js';
 
 const READY: RequestLinkSignal = { kind: 'ready' };
-
-/** True for the EAGAIN of a send that could not be queued at once (`sendTimeout: 0`). */
-const isAgain = (err: unknown): boolean =>
-  typeof err === 'object' && err !== null && (err as { code?: unknown }).code === 'EAGAIN';
 
 /**
  * One `zmq.Dealer` as a {@link RequestLink}:

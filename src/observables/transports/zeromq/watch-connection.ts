@@ -4,11 +4,20 @@ import type { LinkConnectionSignal } from '../../transport.js';
 /** The error codes with which zeromq.js rejects a pending `receive()` of a socket we closed. */
 const CLOSED_CODES: ReadonlySet<string> = new Set(['EAGAIN', 'ETERM', 'EBADF', 'ENOTSOCK']);
 
+/** The `code` of a zeromq.js error (`'EAGAIN'`, ...), if it has one. */
+const codeOf = (err: unknown): unknown => (typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined);
+
 /** True for the error that a pending receive of a socket (or observer) gets when it is closed. */
 export function isClosedError(err: unknown): boolean {
-  const code = typeof err === 'object' && err !== null ? (err as { code?: unknown }).code : undefined;
+  const code = codeOf(err);
   return typeof code === 'string' && CLOSED_CODES.has(code);
 }
+
+/**
+ * True for EAGAIN: with a 0 timeout (`receiveTimeout` / `sendTimeout`), a receive that found
+ * nothing queued or a send that could not be queued at once.
+ */
+export const isAgain = (err: unknown): boolean => codeOf(err) === 'EAGAIN';
 
 /** How long a closed socket's observer may wait for its `end` event before we close it. */
 const OBSERVER_END_TIMEOUT_MS = 1000;
