@@ -1,6 +1,5 @@
-import * as net from 'node:net';
-import type { AddressInfo } from 'node:net';
 import * as zmq from 'zeromq';
+import { freePort } from '../helpers/live';
 import { Observable, Subject, asyncScheduler, concatMap, isObservable, of, throwError } from 'rxjs';
 import type { Subscription } from 'rxjs';
 import { ZeromqTransport, zeromqTransport } from '../../src/observables/transports/zeromq/zeromq-transport';
@@ -77,15 +76,6 @@ const isConnected = (s: { kind: string }): boolean => s.kind === 'connected';
 const isDisconnected = (s: { kind: string }): boolean => s.kind === 'disconnected';
 const frameText = (s: SubscriberSignal): string | undefined => (s.kind === 'frame' ? text(s.frame) : undefined);
 const replyText = (s: DealerSignal): string | undefined => (s.kind === 'reply' ? text(s.frame) : undefined);
-
-/** A TCP port that nothing listens on (bound and released by a plain Node server). */
-async function freePort(): Promise<number> {
-  const server = net.createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as AddressInfo;
-  await new Promise<void>((resolve, reject) => server.close((err) => (err ? reject(err) : resolve())));
-  return port;
-}
 
 /** Every socket a test opens on the peer side, closed after each test. */
 const peers: zmq.Socket[] = [];
