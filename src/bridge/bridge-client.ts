@@ -18,7 +18,7 @@ import { TokenCoalescer } from './token-coalescer.js';
 export const CONTROL_METHODS: ReadonlySet<string> = new Set(['message.send', 'session.interrupt', 'session.activate']);
 
 /** How many prefixes one connection may hold at once. */
-export const MAX_PREFIXES_PER_CONNECTION = 256;
+const MAX_PREFIXES_PER_CONNECTION = 256;
 
 /** Which link of a browser a connection serves (the `side` query parameter). */
 export type BridgeSide = 'events' | 'requests';

@@ -56,7 +56,7 @@ export const singleInstance = (endpoints: BridgeEndpoints, workdir: string): Bri
 });
 
 /** A registry entry as a fleet member. */
-export const memberOf = (instance: InstanceInfo): BridgeFleetMember => ({
+const memberOf = (instance: InstanceInfo): BridgeFleetMember => ({
   id: instance.instance_id,
   workdir: instance.path,
   pid: instance.pid,

@@ -27,7 +27,7 @@ export const loadDashboard = (dir: string | undefined): ReadonlyMap<string, { re
  * styles and connections to the bridge's own origin and its WebSocket only; no frames, no
  * forms, no base), no MIME sniffing, no referrer, no caching.
  */
-export const securityHeaders = (host: string): Record<string, string> => ({
+const securityHeaders = (host: string): Record<string, string> => ({
   'Content-Security-Policy':
     `default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; ` +
     `connect-src 'self' ws://${host}; base-uri 'none'; form-action 'none'; frame-ancestors 'none'`,

@@ -30,7 +30,7 @@ export interface BridgeCommandOptions extends TargetOptions {
 }
 
 /** The address of the dashboard, with the token in the fragment (never sent to the server). */
-export const dashboardUrl = (bridgeUrl: string, token: string): string =>
+const dashboardUrl = (bridgeUrl: string, token: string): string =>
   `${bridgeUrl.replace(/^ws/, 'http')}#token=${encodeURIComponent(token)}`;
 
 /** What the bridge serves, in words, and its target. */

@@ -24,7 +24,7 @@ export interface DemoOptions {
 }
 
 /** The options of `argv` and the environment (`--once`, `--pace <ms>`, `CI`, npm's `npm_config_once`). */
-export const demoOptions = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>, isTTY: boolean): DemoOptions => {
+const demoOptions = (argv: readonly string[], env: Readonly<Record<string, string | undefined>>, isTTY: boolean): DemoOptions => {
   const pace = argv.indexOf('--pace');
   const paceMs = pace >= 0 ? Number(argv[pace + 1]) : Number.NaN;
   return {
@@ -100,7 +100,7 @@ const STOPPED = Symbol('stopped');
  * Runs the demo on `out` until `out.io.signal` aborts (Ctrl-C), or after two turns with
  * `options.once`; resolves to the exit code.
  */
-export const runDemo = async (out: Output, options: DemoOptions): Promise<number> => {
+const runDemo = async (out: Output, options: DemoOptions): Promise<number> => {
   const { styles } = out;
   const signal = out.io.signal;
   const stopped = new Promise<typeof STOPPED>((resolve) => {

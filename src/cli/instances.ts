@@ -17,7 +17,7 @@ export interface InstancesOptions {
 }
 
 /** The live instances as an aligned table (path truncated to the terminal's width). */
-export const instancesTable = (listing: InstanceListing, out: Output): Text[] => {
+const instancesTable = (listing: InstanceListing, out: Output): Text[] => {
   const { styles } = out;
   const now = out.now();
   const rows = listing.instances.map((i) => [

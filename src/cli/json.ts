@@ -15,7 +15,7 @@ export interface BoundedJson {
 }
 
 /** The string put where a subtree was cut. */
-export const cutMarker = (depth: number): string => `…(cut: nested deeper than ${depth} levels)`;
+const cutMarker = (depth: number): string => `…(cut: nested deeper than ${depth} levels)`;
 
 /**
  * `JSON.stringify(value)` for any value: objects and arrays nested deeper than `maxDepth` are

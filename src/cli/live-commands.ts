@@ -53,7 +53,7 @@ export interface SessionsOptions extends TargetOptions {
 }
 
 /** The mirror as an aligned table: active marker, short id, title (truncated to the width), messages, age. */
-export const sessionsTable = (mirror: Mirror, out: Output): Text[] => {
+const sessionsTable = (mirror: Mirror, out: Output): Text[] => {
   const { styles } = out;
   if (mirror.size === 0) return [styles.dim('no sessions')];
   const now = out.now();

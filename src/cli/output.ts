@@ -7,7 +7,7 @@
  * sequence on the terminal by accident. Colours are styled spans rendered here, with Node's
  * `util.styleText`, only on a terminal and never with `NO_COLOR`; the only raw control
  * sequences written are the ones this module makes itself (colours, the spinner, redraws).
- * A test (`test/cli/output.spec.ts`) checks that no other file in `src/cli` writes.
+ * A test (`test/cli/boundary.spec.ts`) checks that no other file in `src/cli` writes.
  */
 import { styleText } from 'node:util';
 import { terminalSafeJson, boundedJson } from './json.js';
@@ -46,7 +46,7 @@ export interface CliIo extends CliContext {
 export type Styles = { readonly enabled: boolean } & { readonly [S in Style]: (text: Text) => Text };
 
 /** Colours on a terminal, unless `NO_COLOR` is set to anything but `''` (https://no-color.org). */
-export const colorsEnabled = (io: Pick<CliContext, 'isTTY' | 'env'>): boolean => {
+const colorsEnabled = (io: Pick<CliContext, 'isTTY' | 'env'>): boolean => {
   const noColor = io.env['NO_COLOR'];
   return io.isTTY && (noColor === undefined || noColor === '');
 };

@@ -22,6 +22,17 @@ describe('the WebSocket bridge and a browser that cannot keep up (loopback)', ()
     return client;
   };
 
+  /** A bridge (64 KiB bound) and an events client subscribed to everything that then stops reading. */
+  const stalledBrowser = async () => {
+    const b = await bridge({ maxBufferedBytes: 64 * 1024 });
+    const client = raw(`${b.url}?side=events&token=${encodeURIComponent(b.token)}`);
+    await client.opened;
+    client.ws.send(JSON.stringify({ type: 'subscribe', prefix: '' }));
+    await client.next((m) => m.type === 'connection');
+    client.ws.pause(); // stops reading: the kernel buffers fill, then ws's own
+    return { b, client };
+  };
+
   beforeEach(async () => {
     fake = await startFakeInstance({ heartbeatIntervalMs: 0, tokenIntervalMs: 0 });
   });
@@ -33,12 +44,7 @@ describe('the WebSocket bridge and a browser that cannot keep up (loopback)', ()
   });
 
   it('tells a browser that cannot keep up it fell behind, and keeps its buffer bounded', async () => {
-    const b = await bridge({ maxBufferedBytes: 64 * 1024 });
-    const client = raw(`${b.url}?side=events&token=${encodeURIComponent(b.token)}`);
-    await client.opened;
-    client.ws.send(JSON.stringify({ type: 'subscribe', prefix: '' }));
-    await client.next((m) => m.type === 'connection');
-    client.ws.pause(); // stops reading: the kernel buffers fill, then ws's own
+    const { b, client } = await stalledBrowser();
     const big = 'x'.repeat(16 * 1024);
     const sessionId = fake.sessions()[0]!.id;
     let maxBuffered = 0;
@@ -57,12 +63,7 @@ describe('the WebSocket bridge and a browser that cannot keep up (loopback)', ()
   });
 
   it('joins the tokens of a browser that cannot keep up, per session, so that no word is lost', async () => {
-    const b = await bridge({ maxBufferedBytes: 64 * 1024 });
-    const client = raw(`${b.url}?side=events&token=${encodeURIComponent(b.token)}`);
-    await client.opened;
-    client.ws.send(JSON.stringify({ type: 'subscribe', prefix: '' }));
-    await client.next((m) => m.type === 'connection');
-    client.ws.pause();
+    const { b, client } = await stalledBrowser();
     const [first, second] = fake.sessions();
     const filler = 'x'.repeat(16 * 1024);
     for (let i = 0; i < 4000 && b.stats().droppedFrames === 0; i++) {

@@ -40,6 +40,13 @@ describe('a fleet bridge (pando-rx bridge --fleet), with fake instances in a tem
   };
   const fleetOf = (b: Bridge) => watchBridgeFleet({ url: b.url, token: b.token, WebSocket, reconnect: { initialDelayMs: 20, maxDelayMs: 100 } });
   const ids = (fleet: BridgeFleet): string[] => fleet.members.map((member) => member.id).sort();
+  /** Every fleet the browser sees, as a list and replayed; the caller unsubscribes `watching`. */
+  const watchFleet = (b: Bridge) => {
+    const seen: BridgeFleet[] = [];
+    const seen$ = new ReplaySubject<BridgeFleet>();
+    const watching = fleetOf(b).subscribe((f) => (seen.push(f), seen$.next(f)));
+    return { seen, seen$, watching };
+  };
 
   beforeEach(() => {
     registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-bridge-fleet-'));
@@ -107,9 +114,7 @@ describe('a fleet bridge (pando-rx bridge --fleet), with fake instances in a tem
     const b = await fake('beta');
     register(a);
     const bridge = await fleetBridge();
-    const seen: BridgeFleet[] = [];
-    const seen$ = new ReplaySubject<BridgeFleet>();
-    const watching = fleetOf(bridge).subscribe((f) => (seen.push(f), seen$.next(f)));
+    const { seen, seen$, watching } = watchFleet(bridge);
     try {
       await waitFor(seen$, (f) => f.members.length === 1);
       register(b);
@@ -149,9 +154,7 @@ describe('a fleet bridge (pando-rx bridge --fleet), with fake instances in a tem
     const a = await fake('alpha');
     register(a);
     const bridge = await fleetBridge();
-    const seen: BridgeFleet[] = [];
-    const seen$ = new ReplaySubject<BridgeFleet>();
-    const watching = fleetOf(bridge).subscribe((f) => (seen.push(f), seen$.next(f)));
+    const { seen, seen$, watching } = watchFleet(bridge);
     try {
       await waitFor(seen$, (f) => f.members.length === 1);
       await bridge.close();

@@ -69,6 +69,15 @@ describe('pando-rx bridge', () => {
     expect(bridge.stderr()).toContain('not loopback');
   });
 
+  it("prints startBridge's warning through the output boundary, neutralised (not console.warn)", async () => {
+    // Not loopback, so startBridge warns with the host in the text; then the name does not resolve.
+    const bridge = start(['--host', 'x\u001b]0;pwned\u0007', '--allow-non-loopback']);
+    expect(await bridge.code).toBe(1);
+    const lines = bridge.stderr().split('\n');
+    expect(lines[0]).toBe('warning: pando-rx bridge: listening on x␛]0;pwned␇, which is not loopback: anyone who can reach it may try the token');
+    expect(bridge.stderr()).not.toMatch(/[\u001b\u0007]/);
+  });
+
   it('prints a generated token and says read-only', async () => {
     const bridge = start([]);
     const token = (await bridge.line(/^ {2}token /)).trim().split(/\s+/)[1]!;

@@ -49,7 +49,7 @@ const kindOf = (u: unknown): string => {
  * `pub_port: expected port (1-65535), got a string`. Paths name the codec's keys (never a key
  * of the file), so nothing of the file is repeated.
  */
-export const describeWithoutValues = (errors: t.Errors): DecodeIssue[] => {
+const describeWithoutValues = (errors: t.Errors): DecodeIssue[] => {
   const seen = new Set<string>();
   const issues: DecodeIssue[] = [];
   for (const error of errors) {

@@ -57,7 +57,7 @@ const sameList = <A>(a: readonly A[], b: readonly A[], same: (x: A, y: A) => boo
  * Whether two listings hold the same thing: every decoded field of every live entry, the
  * stale entries (file, id, pid) and the unusable files (file, reason), in order.
  */
-export const sameListing = (a: InstanceListing, b: InstanceListing): boolean =>
+const sameListing = (a: InstanceListing, b: InstanceListing): boolean =>
   sameList(a.instances, b.instances, sameInstance) &&
   sameList(a.stale, b.stale, (x, y) => x.file === y.file && x.instance_id === y.instance_id && x.pid === y.pid) &&
   sameList(a.invalid, b.invalid, (x, y) => x.file === y.file && x.reason === y.reason);
