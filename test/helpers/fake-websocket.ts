@@ -42,6 +42,13 @@ export class FakeWebSocket implements WebSocketLike {
     this.onerror?.({});
     this.onclose?.({});
   }
+  /** A fresh start for each test: nothing made, refusing nothing, on this scheduler's clock. */
+  static reset(scheduler: TestScheduler): void {
+    FakeWebSocket.made = [];
+    FakeWebSocket.now = () => scheduler.now();
+    FakeWebSocket.refuse = false;
+    FakeWebSocket.scheduler = scheduler;
+  }
   static last(): FakeWebSocket {
     return FakeWebSocket.made[FakeWebSocket.made.length - 1]!;
   }

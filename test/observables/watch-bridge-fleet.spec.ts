@@ -13,11 +13,8 @@ describe('watchBridgeFleet (the browser side of the fleet), against a fake WebSo
   const fleet$ = () => watchBridgeFleet({ url: URL_, token: 't k', WebSocket: FakeWebSocket, scheduler: testScheduler, reconnect: { initialDelayMs: 10 } });
 
   beforeEach(() => {
-    FakeWebSocket.made = [];
     testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    FakeWebSocket.now = () => testScheduler.now();
-    FakeWebSocket.refuse = false;
-    FakeWebSocket.scheduler = testScheduler;
+    FakeWebSocket.reset(testScheduler);
   });
 
   it('follows members, joined and left; keeps the last members while unreachable; takes a fresh list after reconnecting; closes on unsubscribe', () => {

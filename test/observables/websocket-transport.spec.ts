@@ -19,11 +19,8 @@ describe('WebSocketTransport (the browser side of the bridge), against a fake We
   let transport: WebSocketTransport;
 
   beforeEach(() => {
-    FakeWebSocket.made = [];
     testScheduler = new TestScheduler((actual, expected) => expect(actual).toEqual(expected));
-    FakeWebSocket.now = () => testScheduler.now();
-    FakeWebSocket.refuse = false;
-    FakeWebSocket.scheduler = testScheduler;
+    FakeWebSocket.reset(testScheduler);
     transport = new WebSocketTransport({ token: 'sec ret', WebSocket: FakeWebSocket, scheduler: testScheduler });
   });
 
