@@ -1,12 +1,13 @@
 import * as t from 'io-ts';
+import { isLeft, left, right, type Either } from 'fp-ts/Either';
 import { describeErrors, showValue, summarizeIssues } from './errors.js';
 import { JsonFailure, parseJson } from './internal/json.js';
 import { Integer } from './values.js';
 
 /**
  * The messages of the WebSocket bridge (`pando-rx bridge`, `startBridge()`): JSON text, one
- * message per WebSocket message, in both directions. Browser-safe: io-ts only. The table is in
- * docs/bridge.md.
+ * message per WebSocket message, in both directions. Browser-safe: io-ts and fp-ts only. The
+ * table is in docs/bridge.md.
  *
  * ```ts
  * const message = decodeBridgeClientMessage('{"type":"subscribe","prefix":"llm."}');
@@ -79,23 +80,20 @@ export class BridgeMessageError extends Error {
   }
 }
 
-type Decoded<A> = { readonly _tag: 'Left'; readonly left: BridgeMessageError } | { readonly _tag: 'Right'; readonly right: A };
-
 /** Decodes by the `type` key first, so that an error names the field of that message type. */
 const decodeByType =
   <A>(codecs: Readonly<Record<string, t.Decoder<unknown, A>>>) =>
-  (text: string): Decoded<A> => {
+  (text: string): Either<BridgeMessageError, A> => {
     const value = parseJson(text);
-    if (value instanceof JsonFailure) return { _tag: 'Left', left: new BridgeMessageError(`message ${value.reason}`) };
+    if (value instanceof JsonFailure) return left(new BridgeMessageError(`message ${value.reason}`));
     const type = typeof value === 'object' && value !== null && !Array.isArray(value) ? (value as { type?: unknown }).type : undefined;
     const codec = typeof type === 'string' && Object.prototype.hasOwnProperty.call(codecs, type) ? codecs[type] : undefined;
     if (codec === undefined) {
       const expected = Object.keys(codecs).join(', ');
-      return { _tag: 'Left', left: new BridgeMessageError(`message.type: expected one of ${expected}, got ${showValue(type)}`) };
+      return left(new BridgeMessageError(`message.type: expected one of ${expected}, got ${showValue(type)}`));
     }
     const result = codec.decode(value);
-    if (result._tag === 'Left') return { _tag: 'Left', left: new BridgeMessageError(summarizeIssues(describeErrors(result.left, 'message'))) };
-    return { _tag: 'Right', right: result.right };
+    return isLeft(result) ? left(new BridgeMessageError(summarizeIssues(describeErrors(result.left, 'message')))) : right(result.right);
   };
 
 /**

@@ -187,6 +187,28 @@ const replace = (
 // Each step below reads and checks everything it needs (which may throw on a payload that breaks
 // its type) before it builds anything.
 
+/** Whether a Mirror holding `old` keeps it over this copy: the copy is older, or no change. */
+const keepsHeld = (old: Session, copy: Session): boolean => isOlderCopy(copy, old) || deepEqual(old, copy);
+
+/**
+ * The sessions of a snapshot (`incoming`, by id) as a Mirror holding `held` takes them: each
+ * one, or the session `held` has under its id when that one is kept; and whether any was taken.
+ */
+const takeCopies = (held: SortedMirror, incoming: ReadonlyMap<string, Session>): { next: Session[]; taken: boolean } => {
+  const next: Session[] = [];
+  let taken = false;
+  for (const session of incoming.values()) {
+    timeOf(session);
+    const old = held.get(session.id);
+    if (old !== undefined && keepsHeld(old, session)) next.push(old);
+    else {
+      next.push(session);
+      taken = true;
+    }
+  }
+  return { next, taken };
+};
+
 const upsert = (mirror: SortedMirror, session: Session, activeSessionId: string | undefined): SortedMirror => {
   const id = session.id;
   timeOf(session); // an `updated_at` that is no Date throws here
@@ -197,7 +219,7 @@ const upsert = (mirror: SortedMirror, session: Session, activeSessionId: string 
     if (grave !== undefined && !isOlderCopy(grave, session)) return mirror;
     return replace(mirror, undefined, session, activeSessionId, unburied(mirror.tombstones, id));
   }
-  if (isOlderCopy(session, old) || deepEqual(old, session)) return mirror.withActive(activeSessionId);
+  if (keepsHeld(old, session)) return mirror.withActive(activeSessionId);
   return replace(mirror, old, session, activeSessionId, mirror.tombstones);
 };
 
@@ -213,17 +235,8 @@ const remove = (mirror: SortedMirror, id: string, copy: Session | undefined): So
 
 const replaceAll = (mirror: SortedMirror, sessions: readonly Session[]): SortedMirror => {
   const incoming = lastById(sessions);
-  const next: Session[] = [];
-  let changed = incoming.size !== mirror.size;
-  for (const session of incoming.values()) {
-    timeOf(session);
-    const old = mirror.get(session.id);
-    if (old !== undefined && (isOlderCopy(session, old) || deepEqual(old, session))) next.push(old);
-    else {
-      next.push(session);
-      changed = true;
-    }
-  }
+  const { next, taken } = takeCopies(mirror, incoming);
+  const changed = taken || incoming.size !== mirror.size;
   const active =
     mirror.activeSessionId !== undefined && incoming.has(mirror.activeSessionId) ? mirror.activeSessionId : undefined;
   if (!changed) return mirror.withActive(active);
@@ -299,17 +312,8 @@ export interface Rebased {
 export function rebaseMirror(previous: Mirror, snapshot: MirrorSnapshot): Rebased {
   const before = asSorted(previous);
   const incoming = lastById(snapshot.sessions);
-  const next: Session[] = [];
-  let same = true;
-  for (const session of incoming.values()) {
-    timeOf(session);
-    const old = before.get(session.id);
-    if (old !== undefined && (isOlderCopy(session, old) || deepEqual(old, session))) next.push(old);
-    else {
-      next.push(session);
-      same = false;
-    }
-  }
+  const { next, taken } = takeCopies(before, incoming);
+  let same = !taken;
   const carried: Session[] = [];
   if (snapshot.source === 'session.list') {
     for (const s of before.sessions) {
