@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, takeWhile, toArray, type Subscription } from 'rxjs';
@@ -11,7 +11,7 @@ import type { PandoEvent } from '../../src/codecs/topics';
 import type { Mirror } from '../../src/operators/mirrorState';
 import { freePort, waitFor } from '../helpers/live';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';
-import { registryEntryOf } from '../helpers/registry';
+import { registryWith, until } from '../helpers/relay-fixtures';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -25,13 +25,6 @@ const jetStreamServer = async (): Promise<NatsServer> => {
   const nats = await startNatsServer(['-js', '-sd', store]);
   closers.push(() => nats.kill());
   return nats;
-};
-
-const registryWith = (fake: FakeInstance): string => {
-  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-replay-'));
-  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(registryEntryOf(fake)));
-  return registryDir;
 };
 
 const client = (nats: NatsServer, fake: FakeInstance, replay?: Parameters<typeof connectNats>[0]['replay']): NatsInstance => {
@@ -52,18 +45,6 @@ const record = (instance: NatsInstance): PandoEvent[] => {
 const replayReports = (instance: NatsInstance): Promise<ReplayReport[]> =>
   firstValueFrom(instance.replay$.pipe(takeWhile((report) => report.kind !== 'caught-up', true), toArray()));
 
-/** Resolves once `condition()` holds (checked every 10 ms; the guard turns a hang into a failure). */
-const until = (condition: () => boolean, guardMs = 10_000): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > guardMs) reject(new Error('condition not met in time'));
-      else setTimeout(check, 10);
-    };
-    check();
-  });
-
 /** What two mirrors must share to be equal: the sessions and the active one. */
 const contentOf = (mirror: Mirror): unknown => ({ sessions: mirror.sessions, active: mirror.activeSessionId });
 
@@ -76,7 +57,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 200, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
     closers.push(() => relay.close());
 
     const early = client(nats, fake);
@@ -131,7 +112,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000, maxMessages: 5 } });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000, maxMessages: 5 } });
     closers.push(() => relay.close());
     const witness = client(nats, fake);
     const witnessed = record(witness);
@@ -159,7 +140,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
     closers.push(() => relay.close());
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const witness = client(nats, fake);
@@ -191,7 +172,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50 });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50 });
     closers.push(() => relay.close());
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const late = client(nats, fake, { last: 60_000 });
