@@ -7,6 +7,7 @@ import { startRelay } from '../../src/relay/start-relay.js';
 import { RelayStartError } from '../../src/relay/relay-errors.js';
 import { connectNats, type NatsInstance } from '../../src/observables/transports/nats/connect-nats.js';
 import type { ReplayReport } from '../../src/observables/transports/nats/replay.js';
+import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import type { PandoEvent } from '../../src/codecs/topics';
 import type { Mirror } from '../../src/operators/mirrorState';
 import { freePort, waitFor } from '../helpers/live';
@@ -186,6 +187,41 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const heard: string[] = [];
     late.replay$.subscribe((report) => heard.push(report.kind)).unsubscribe();
     expect(heard).toEqual(['replaying', 'gap', 'caught-up']);
+  });
+});
+
+describe('a replaying event link (real nats-server -js, relay, fake instance)', () => {
+  it('replays only the frames of its prefixes: the stream holds every topic of the instance', async () => {
+    const nats = await jetStreamServer();
+    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
+    closers.push(() => fake.stop({ silent: true }));
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    closers.push(() => relay.close());
+    const witness = client(nats, fake);
+    const witnessed = record(witness);
+    await waitFor(witness.events$, (event) => event.topic === 'instance.heartbeat');
+    const before = new Date(Date.now() - 1000);
+    await fake.playTurn('s1', 'What changed?');
+    await until(() => witnessed.some((event) => event.topic === 'llm.end'));
+
+    const transport = new NatsTransport({ servers: nats.url });
+    const reports: ReplayReport[] = [];
+    const frames: Array<{ topic: string; replayed: boolean }> = [];
+    const link = transport.replaying({ since: before }, (report) => reports.push(report)).openEvents(fake.instanceId, {
+      next: (signal) => {
+        if (signal.kind === 'frame') frames.push({ topic: new TextDecoder().decode(signal.frame).split('\u0000')[0]!, replayed: signal.replayed === true });
+      },
+      error: (err) => {
+        throw err;
+      },
+    });
+    closers.push(() => link.close());
+    link.subscribe('llm.');
+    await until(() => reports.some((report) => report.kind === 'caught-up'));
+    const replayed = frames.filter((frame) => frame.replayed).map((frame) => frame.topic);
+    expect(replayed).toContain('llm.token');
+    expect(replayed).toContain('llm.end');
+    expect(frames.every((frame) => frame.topic.startsWith('llm.'))).toBe(true);
   });
 });
 

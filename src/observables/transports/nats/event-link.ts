@@ -26,10 +26,16 @@ const matches = (p: readonly string[], s: readonly string[]): boolean => {
 };
 
 /** Whether `frame` starts with the bytes of `prefix` (an event-link prefix filter). */
-export const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
+const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
   if (frame.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (frame[i] !== prefix[i]) return false;
   return true;
+};
+
+/** Whether `frame` starts with any of the subscribed `prefixes` (their bytes). */
+export const startsWithAny = (frame: Uint8Array, prefixes: Iterable<Uint8Array>): boolean => {
+  for (const prefix of prefixes) if (startsWith(frame, prefix)) return true;
+  return false;
 };
 
 const isRelayStatus = (value: unknown): value is RelayStatus =>
@@ -92,12 +98,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       const tokens = msgSubject.split('.');
       if (owners.find((owner) => matches(owner.tokens, tokens))?.subject !== subject) return;
     }
-    for (const prefix of prefixes.values()) {
-      if (startsWith(data, prefix)) {
-        sink.next({ kind: 'frame', frame: data });
-        return;
-      }
-    }
+    if (startsWithAny(data, prefixes.values())) sink.next({ kind: 'frame', frame: data });
   };
 
   const subscribeSubject = (nc: NatsConnection, subject: string): void => {
