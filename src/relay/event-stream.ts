@@ -14,7 +14,7 @@ export interface ReplayRetention {
 }
 
 /** The stream configuration that keeps one instance's events within `retention`. */
-export const eventStreamConfig = (instanceId: string, retention: ReplayRetention): Partial<StreamConfig> & { name: string } => ({
+const eventStreamConfig = (instanceId: string, retention: ReplayRetention): Partial<StreamConfig> & { name: string } => ({
   name: eventStreamName(instanceId),
   subjects: [allEventsSubject(instanceId)],
   retention: RetentionPolicy.Limits,

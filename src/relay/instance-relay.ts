@@ -5,13 +5,13 @@ import {
   FLEET_JOIN_SUBJECT,
   FLEET_LEAVE_SUBJECT,
   controlSubject,
+  eventSubject,
   rpcSubject,
   statusRequestSubject,
   statusSubject,
   type MemberAnnouncement,
   type RelayStatus,
 } from '../observables/transports/nats/subjects.js';
-import { eventSubject } from '../observables/transports/nats/subjects.js';
 import { RpcForwarder, type RpcForwarderOptions } from './rpc-forwarder.js';
 
 const encoder = new TextEncoder();
@@ -30,6 +30,9 @@ const topicOf = (frame: Uint8Array): string => {
   const nul = frame.indexOf(0);
   return decoder.decode(nul < 0 ? frame : frame.subarray(0, nul));
 };
+
+/** At most this many topics' subjects are kept by each relay (a bound on instance-supplied text). */
+const SUBJECT_CACHE_SIZE = 256;
 
 /** How an {@link InstanceRelay} runs. */
 export interface InstanceRelayOptions extends RpcForwarderOptions {
@@ -70,6 +73,8 @@ export class InstanceRelay {
   private published = 0;
   private dropped = 0;
   private closed = false;
+  /** topic → its event subject: the same few topics come in every frame, each encoded once. */
+  private readonly subjects = new Map<string, string>();
 
   constructor(
     transport: Transport,
@@ -91,7 +96,7 @@ export class InstanceRelay {
       if (this.closed) return;
       this.events = transport.openEvents(instance.pubEndpoint, {
         next: (signal) => {
-          if (signal.kind === 'frame') this.publish(eventSubject(id, topicOf(signal.frame)), signal.frame, true);
+          if (signal.kind === 'frame') this.publish(this.subjectOf(topicOf(signal.frame)), signal.frame, true);
           else if (signal.kind === 'connected') this.setState('up');
           else if (signal.kind === 'disconnected') this.setState('down');
         },
@@ -135,6 +140,17 @@ export class InstanceRelay {
     if (this.closed || state === this.state) return;
     this.state = state;
     this.publish(statusSubject(this.instance.instance_id), this.statusBody(), false);
+  }
+
+  /** The subject of a topic's frames, from the cache (per frame: no token encoding once a topic was seen). */
+  private subjectOf(topic: string): string {
+    let subject = this.subjects.get(topic);
+    if (subject === undefined) {
+      if (this.subjects.size >= SUBJECT_CACHE_SIZE) this.subjects.clear();
+      subject = eventSubject(this.instance.instance_id, topic);
+      this.subjects.set(topic, subject);
+    }
+    return subject;
   }
 
   private statusBody(): Uint8Array {

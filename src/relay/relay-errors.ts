@@ -30,8 +30,12 @@ export class RelayStartError extends Error {
   }
 }
 
+/**
+ * What may be printed of a server: its URL without user info, with or without a scheme
+ * (`nats://user:secret@host:4222` → `nats://host:4222`, `user:secret@host:4222` → `host:4222`).
+ */
+export const withoutCredentials = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, '$1');
+
 /** The servers of NATS options, for messages: URLs with any user and password taken out. */
 export const serversOf = (servers: string | readonly string[] | undefined): readonly string[] =>
-  (servers === undefined ? ['nats://127.0.0.1:4222'] : typeof servers === 'string' ? [servers] : [...servers]).map((url) =>
-    url.replace(/\/\/[^@/]*@/, '//'),
-  );
+  (servers === undefined ? ['nats://127.0.0.1:4222'] : typeof servers === 'string' ? [servers] : [...servers]).map(withoutCredentials);

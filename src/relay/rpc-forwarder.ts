@@ -96,6 +96,11 @@ export class RpcForwarder {
     this.closed = true;
     for (const entry of this.pending.values()) clearTimeout(entry.timer);
     this.pending.clear();
+    this.drop();
+  }
+
+  /** Closes the queue and the link; the next request opens new ones. */
+  private drop(): void {
     this.queue?.close();
     this.link?.close();
     this.queue = undefined;
@@ -104,13 +109,8 @@ export class RpcForwarder {
 
   private open(): RequestQueue {
     if (this.queue !== undefined) return this.queue;
-    const fail = (): void => {
-      // The link failed for good: drop it; the next request opens a new one.
-      this.queue?.close();
-      this.link?.close();
-      this.queue = undefined;
-      this.link = undefined;
-    };
+    // The link failed for good: drop it; the next request opens a new one.
+    const fail = (): void => this.drop();
     const link = this.transport.openRequests(this.rpcEndpoint, {
       next: (signal) => {
         if (signal.kind === 'reply') this.reply(signal.frame);

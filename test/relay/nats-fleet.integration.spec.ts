@@ -1,30 +1,17 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { filter, scan, type Subscription } from 'rxjs';
-import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { startRelay } from '../../src/relay/start-relay.js';
 import { watchFleet, type FleetChange, type FleetEvent } from '../../src/observables/fleet';
 import { connect } from '../../src/observables/connect';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
 import { registryEntryOf } from '../helpers/registry';
+import { host } from '../helpers/relay-fixtures';
 import { startRelayProcess } from '../helpers/relay-process';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-/** A "host": a fake instance in a registry of its own. */
-const host = async (): Promise<{ fake: FakeInstance; registryDir: string }> => {
-  const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
-  closers.push(() => fake.stop({ silent: true }));
-  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-fleet-host-'));
-  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(registryEntryOf(fake)));
-  return { fake, registryDir };
-};
 
 const natsServer = async (): Promise<NatsServer> => {
   const nats = await startNatsServer();
@@ -54,8 +41,8 @@ const members$ = (fleet: ReturnType<typeof watchFleet>) =>
 describe('watchFleet({ nats }) (real nats-server, relays for two hosts)', () => {
   it('one client sees the instances of both hosts (members learnt at subscribe time), their events and their mirrors', async () => {
     const nats = await natsServer();
-    const a = await host();
-    const b = await host();
+    const a = await host(closers);
+    const b = await host(closers);
     for (const { registryDir } of [a, b]) {
       const relay = await startRelay({ nats: { servers: nats.url }, registryDir, pollIntervalMs: 50, host: registryDir });
       closers.push(() => relay.close());
@@ -82,8 +69,8 @@ describe('watchFleet({ nats }) (real nats-server, relays for two hosts)', () => 
 
   it('a relay process killed (SIGKILL, no leave) takes its instance out of the fleet after its silence, the other stays; a new relay brings it back', async () => {
     const nats = await natsServer();
-    const a = await host();
-    const b = await host();
+    const a = await host(closers);
+    const b = await host(closers);
     const relayB = await startRelay({ nats: { servers: nats.url }, registryDir: b.registryDir, pollIntervalMs: 50, statusIntervalMs: 100 });
     closers.push(() => relayB.close());
     const relayA = await startRelayProcess(nats.url, a.registryDir, 100);
@@ -108,7 +95,7 @@ describe('watchFleet({ nats }) (real nats-server, relays for two hosts)', () => 
 
   it('connect({ nats: { servers, instanceId } }) is connectNats: the same instance through the relay', async () => {
     const nats = await natsServer();
-    const a = await host();
+    const a = await host(closers);
     const relay = await startRelay({ nats: { servers: nats.url }, registryDir: a.registryDir, pollIntervalMs: 50 });
     closers.push(() => relay.close());
     const pando = connect({ nats: { servers: nats.url, instanceId: a.fake.instanceId }, rpcTimeoutMs: 5000 });

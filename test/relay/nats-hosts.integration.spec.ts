@@ -1,37 +1,22 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { firstValueFrom } from 'rxjs';
-import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { startRelay } from '../../src/relay/start-relay.js';
 import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
 import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import { startNatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
-import { registryEntryOf } from '../helpers/registry';
+import { host } from '../helpers/relay-fixtures';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
 
-/** A "host": a fake instance in a registry of its own. */
-const host = async (): Promise<{ fake: FakeInstance; registryDir: string }> => {
-  const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
-  closers.push(() => fake.stop({ silent: true }));
-  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-host-'));
-  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  const entry = registryEntryOf(fake);
-  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(entry));
-  return { fake, registryDir };
-};
-
 describe('two hosts, two relays, one NATS server, one client connection', () => {
   it('reaches both instances through one NatsTransport; a relay that stops makes only its instance unreachable', async () => {
     const nats = await startNatsServer();
     closers.push(() => nats.kill());
-    const a = await host();
-    const b = await host();
+    const a = await host(closers);
+    const b = await host(closers);
     const relayA = await startRelay({ nats: { servers: nats.url }, registryDir: a.registryDir, pollIntervalMs: 50 });
     closers.push(() => relayA.close());
     const relayB = await startRelay({ nats: { servers: nats.url }, registryDir: b.registryDir, pollIntervalMs: 50 });

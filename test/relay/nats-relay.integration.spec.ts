@@ -1,6 +1,3 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { firstValueFrom, type Subscription } from 'rxjs';
 import { startFakeInstance, type FakeInstance } from '../../src/testing';
 import { startRelay, type Relay } from '../../src/relay/start-relay.js';
@@ -12,21 +9,13 @@ import type { PandoEvent } from '../../src/codecs/topics';
 import { RpcError } from '../../src/observables/rpc-errors';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';
 import { waitFor } from '../helpers/live';
-import { registryEntryOf } from '../helpers/registry';
+import { registryWith, until } from '../helpers/relay-fixtures';
 
 /** Everything a test opened, closed in reverse order at its end. */
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
   for (const close of closers.splice(0).reverse()) await close();
 });
-
-const registryWith = (fake: FakeInstance): string => {
-  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-relay-'));
-  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  const entry = registryEntryOf(fake);
-  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(entry));
-  return registryDir;
-};
 
 interface Setup {
   readonly nats: NatsServer;
@@ -42,7 +31,7 @@ const setUp = async (options: { readonly allowControl?: boolean } = {}): Promise
   closers.push(() => nats.kill());
   const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
   closers.push(() => fake.stop({ silent: true }));
-  const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(fake), pollIntervalMs: 50, allowControl: options.allowControl ?? false });
+  const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, allowControl: options.allowControl ?? false });
   closers.push(() => relay.close());
   await waitFor(relay.instances$, (ids) => ids.includes(fake.instanceId));
   const client = connectNats({ nats: { servers: nats.url, reconnectTimeWait: 100 }, instanceId: fake.instanceId, rpcTimeoutMs: 5000 });
@@ -52,18 +41,6 @@ const setUp = async (options: { readonly allowControl?: boolean } = {}): Promise
   closers.push(() => subscription.unsubscribe());
   return { nats, fake, relay, client, seen };
 };
-
-/** Resolves once `condition()` holds (checked every 10 ms; the guard turns a hang into a failure). */
-const until = (condition: () => boolean, guardMs = 10_000): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > guardMs) reject(new Error('condition not met in time'));
-      else setTimeout(check, 10);
-    };
-    check();
-  });
 
 /** Waits until the client has seen a heartbeat after `from` events: the whole chain is live. */
 const chainLive = (client: RemoteInstance): Promise<unknown> => waitFor(client.events$, (event) => event.topic === 'instance.heartbeat');

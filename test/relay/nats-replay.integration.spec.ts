@@ -1,4 +1,4 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, takeWhile, toArray, type Subscription } from 'rxjs';
@@ -7,11 +7,12 @@ import { startRelay } from '../../src/relay/start-relay.js';
 import { RelayStartError } from '../../src/relay/relay-errors.js';
 import { connectNats, type NatsInstance } from '../../src/observables/transports/nats/connect-nats.js';
 import type { ReplayReport } from '../../src/observables/transports/nats/replay.js';
+import { NatsTransport } from '../../src/observables/transports/nats/nats-transport.js';
 import type { PandoEvent } from '../../src/codecs/topics';
 import type { Mirror } from '../../src/operators/mirrorState';
 import { freePort, waitFor } from '../helpers/live';
 import { startNatsServer, type NatsServer } from '../helpers/nats-server';
-import { registryEntryOf } from '../helpers/registry';
+import { registryWith, until } from '../helpers/relay-fixtures';
 
 const closers: Array<() => Promise<void> | void> = [];
 afterEach(async () => {
@@ -25,13 +26,6 @@ const jetStreamServer = async (): Promise<NatsServer> => {
   const nats = await startNatsServer(['-js', '-sd', store]);
   closers.push(() => nats.kill());
   return nats;
-};
-
-const registryWith = (fake: FakeInstance): string => {
-  const registryDir = mkdtempSync(join(tmpdir(), 'pando-rx-replay-'));
-  closers.push(() => rmSync(registryDir, { recursive: true, force: true }));
-  writeFileSync(join(registryDir, `${fake.instanceId}.json`), JSON.stringify(registryEntryOf(fake)));
-  return registryDir;
 };
 
 const client = (nats: NatsServer, fake: FakeInstance, replay?: Parameters<typeof connectNats>[0]['replay']): NatsInstance => {
@@ -52,18 +46,6 @@ const record = (instance: NatsInstance): PandoEvent[] => {
 const replayReports = (instance: NatsInstance): Promise<ReplayReport[]> =>
   firstValueFrom(instance.replay$.pipe(takeWhile((report) => report.kind !== 'caught-up', true), toArray()));
 
-/** Resolves once `condition()` holds (checked every 10 ms; the guard turns a hang into a failure). */
-const until = (condition: () => boolean, guardMs = 10_000): Promise<void> =>
-  new Promise((resolve, reject) => {
-    const started = Date.now();
-    const check = (): void => {
-      if (condition()) resolve();
-      else if (Date.now() - started > guardMs) reject(new Error('condition not met in time'));
-      else setTimeout(check, 10);
-    };
-    check();
-  });
-
 /** What two mirrors must share to be equal: the sessions and the active one. */
 const contentOf = (mirror: Mirror): unknown => ({ sessions: mirror.sessions, active: mirror.activeSessionId });
 
@@ -76,7 +58,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 200, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
     closers.push(() => relay.close());
 
     const early = client(nats, fake);
@@ -131,7 +113,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000, maxMessages: 5 } });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000, maxMessages: 5 } });
     closers.push(() => relay.close());
     const witness = client(nats, fake);
     const witnessed = record(witness);
@@ -159,7 +141,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
     closers.push(() => relay.close());
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const witness = client(nats, fake);
@@ -191,7 +173,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const nats = await jetStreamServer();
     const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
     closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(fake), pollIntervalMs: 50 });
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50 });
     closers.push(() => relay.close());
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const late = client(nats, fake, { last: 60_000 });
@@ -205,6 +187,41 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
     const heard: string[] = [];
     late.replay$.subscribe((report) => heard.push(report.kind)).unsubscribe();
     expect(heard).toEqual(['replaying', 'gap', 'caught-up']);
+  });
+});
+
+describe('a replaying event link (real nats-server -js, relay, fake instance)', () => {
+  it('replays only the frames of its prefixes: the stream holds every topic of the instance', async () => {
+    const nats = await jetStreamServer();
+    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
+    closers.push(() => fake.stop({ silent: true }));
+    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
+    closers.push(() => relay.close());
+    const witness = client(nats, fake);
+    const witnessed = record(witness);
+    await waitFor(witness.events$, (event) => event.topic === 'instance.heartbeat');
+    const before = new Date(Date.now() - 1000);
+    await fake.playTurn('s1', 'What changed?');
+    await until(() => witnessed.some((event) => event.topic === 'llm.end'));
+
+    const transport = new NatsTransport({ servers: nats.url });
+    const reports: ReplayReport[] = [];
+    const frames: Array<{ topic: string; replayed: boolean }> = [];
+    const link = transport.replaying({ since: before }, (report) => reports.push(report)).openEvents(fake.instanceId, {
+      next: (signal) => {
+        if (signal.kind === 'frame') frames.push({ topic: new TextDecoder().decode(signal.frame).split('\u0000')[0]!, replayed: signal.replayed === true });
+      },
+      error: (err) => {
+        throw err;
+      },
+    });
+    closers.push(() => link.close());
+    link.subscribe('llm.');
+    await until(() => reports.some((report) => report.kind === 'caught-up'));
+    const replayed = frames.filter((frame) => frame.replayed).map((frame) => frame.topic);
+    expect(replayed).toContain('llm.token');
+    expect(replayed).toContain('llm.end');
+    expect(frames.every((frame) => frame.topic.startsWith('llm.'))).toBe(true);
   });
 });
 

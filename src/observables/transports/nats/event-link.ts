@@ -3,6 +3,8 @@ import type { EventLink, EventLinkSignal, LinkConnectionSignal, LinkSink } from 
 import type { SharedNatsConnection } from './nats-connection.js';
 import { statusRequestSubject, statusSubject, subjectForPrefix, type RelayStatus } from './subjects.js';
 
+const decoder = new TextDecoder();
+
 /** How long the relay has to answer the current status of the instance, in ms. */
 const STATUS_TIMEOUT_MS = 2000;
 
@@ -14,10 +16,8 @@ const SIGNAL_OF: Readonly<Record<RelayStatus['state'] | 'nats-down', LinkConnect
   'nats-down': 'unreachable',
 };
 
-/** Whether `subject` is matched by `pattern` (tokens, or `>` as the last one). */
-const matches = (pattern: string, subject: string): boolean => {
-  const p = pattern.split('.');
-  const s = subject.split('.');
+/** Whether the subject tokens `s` are matched by the pattern tokens `p` (tokens, or `>` as the last one). */
+const matches = (p: readonly string[], s: readonly string[]): boolean => {
   for (let i = 0; i < p.length; i++) {
     if (p[i] === '>') return s.length > i;
     if (p[i] !== '*' && p[i] !== s[i]) return false;
@@ -26,10 +26,16 @@ const matches = (pattern: string, subject: string): boolean => {
 };
 
 /** Whether `frame` starts with the bytes of `prefix` (an event-link prefix filter). */
-export const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
+const startsWith = (frame: Uint8Array, prefix: Uint8Array): boolean => {
   if (frame.length < prefix.length) return false;
   for (let i = 0; i < prefix.length; i++) if (frame[i] !== prefix[i]) return false;
   return true;
+};
+
+/** Whether `frame` starts with any of the subscribed `prefixes` (their bytes). */
+export const startsWithAny = (frame: Uint8Array, prefixes: Iterable<Uint8Array>): boolean => {
+  for (const prefix of prefixes) if (startsWith(frame, prefix)) return true;
+  return false;
 };
 
 const isRelayStatus = (value: unknown): value is RelayStatus =>
@@ -51,6 +57,8 @@ const isRelayStatus = (value: unknown): value is RelayStatus =>
 export function openNatsEventLink(shared: SharedNatsConnection, instanceId: string, sink: LinkSink<EventLinkSignal>): EventLink {
   const prefixes = new Map<string, Uint8Array>();
   const subscriptions = new Map<string, Subscription>();
+  /** The subscribed subjects in sorted order, split into tokens: kept by `sync`, read per frame. */
+  let owners: ReadonlyArray<{ readonly subject: string; readonly tokens: readonly string[] }> = [];
   let statusSubscription: Subscription | undefined;
   let connection: NatsConnection | undefined;
   let last: LinkConnectionSignal['kind'] | undefined;
@@ -83,14 +91,14 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
 
   const deliver = (subject: string, msgSubject: string, data: Uint8Array): void => {
     if (closed) return;
-    const owner = [...subscriptions.keys()].sort().find((pattern) => matches(pattern, msgSubject));
-    if (owner !== subject) return;
-    for (const prefix of prefixes.values()) {
-      if (startsWith(data, prefix)) {
-        sink.next({ kind: 'frame', frame: data });
-        return;
-      }
+    // The first subscribed subject (sorted) that carries the frame reports it; with one, no need to look.
+    if (owners.length === 1) {
+      if (owners[0]!.subject !== subject) return;
+    } else {
+      const tokens = msgSubject.split('.');
+      if (owners.find((owner) => matches(owner.tokens, tokens))?.subject !== subject) return;
     }
+    if (startsWithAny(data, prefixes.values())) sink.next({ kind: 'frame', frame: data });
   };
 
   const subscribeSubject = (nc: NatsConnection, subject: string): void => {
@@ -114,6 +122,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       }
     }
     if (connection !== undefined) for (const subject of wanted) subscribeSubject(connection, subject);
+    owners = [...subscriptions.keys()].sort().map((subject) => ({ subject, tokens: subject.split('.') }));
   };
 
   /** After each (re)connection: make sure the subscriptions reached the server, then ask. */
@@ -122,7 +131,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       await nc.flush();
       const reply = await nc.request(statusRequestSubject(instanceId), undefined, { timeout: STATUS_TIMEOUT_MS });
       if (at !== epoch) return;
-      const status: unknown = JSON.parse(new TextDecoder().decode(reply.data));
+      const status: unknown = JSON.parse(decoder.decode(reply.data));
       if (isRelayStatus(status)) heard(status);
     } catch {
       if (at === epoch) report('gone');
@@ -139,7 +148,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
           callback: (err, msg) => {
             if (err !== null || closed) return;
             try {
-              const status: unknown = JSON.parse(new TextDecoder().decode(msg.data));
+              const status: unknown = JSON.parse(decoder.decode(msg.data));
               if (isRelayStatus(status)) heard(status);
             } catch {
               // not a status: ignored
@@ -178,6 +187,7 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
         statusSubscription?.unsubscribe();
       }
       subscriptions.clear();
+      owners = [];
       leave();
     },
   };

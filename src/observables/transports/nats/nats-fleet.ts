@@ -24,7 +24,7 @@ export type FleetNatsOptions = (NatsOptions | { readonly transport: NatsTranspor
 const decoder = new TextDecoder();
 
 /** A member as `watchFleet` describes it: its addresses are its id (the NATS transport's addresses). */
-export const memberInfo = (announcement: MemberAnnouncement): InstanceInfo => ({
+const memberInfo = (announcement: MemberAnnouncement): InstanceInfo => ({
   instance_id: announcement.instanceId,
   path: announcement.path,
   pid: announcement.pid,

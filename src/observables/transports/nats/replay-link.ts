@@ -1,6 +1,6 @@
 import { DeliverPolicy, type ConsumerMessages, type JsMsg, type NatsConnection } from 'nats';
 import type { EventLink, EventLinkSignal, LinkSink } from '../../transport.js';
-import { openNatsEventLink, startsWith } from './event-link.js';
+import { openNatsEventLink, startsWithAny } from './event-link.js';
 import type { SharedNatsConnection } from './nats-connection.js';
 import { gapOf, startOf, type ReplayFrom, type ReplayReport } from './replay.js';
 import { eventStreamName } from './subjects.js';
@@ -75,12 +75,9 @@ export function openNatsReplayLink(
     lastSeq = msg.seq;
     const history = msg.seq <= headSeq;
     const data = msg.data;
-    for (const prefix of prefixes.values()) {
-      if (startsWith(data, prefix)) {
-        if (history) replayed++;
-        sink.next(history ? { kind: 'frame', frame: data, replayed: true } : { kind: 'frame', frame: data });
-        break;
-      }
+    if (startsWithAny(data, prefixes.values())) {
+      if (history) replayed++;
+      sink.next(history ? { kind: 'frame', frame: data, replayed: true } : { kind: 'frame', frame: data });
     }
     if (msg.seq >= headSeq) catchUp();
   };

@@ -33,6 +33,7 @@ export const FLEET_ANNOUNCE_SUBJECT = `${SUBJECT_ROOT}.fleet.announce`;
 export const ALL_STATUS_SUBJECT = `${SUBJECT_ROOT}.*.status`;
 
 const PLAIN = /^[A-Za-z0-9_-]$/;
+const encoder = new TextEncoder();
 
 /**
  * Makes any string one valid NATS subject token (reversible, see {@link decodeToken}).
@@ -46,7 +47,7 @@ export const encodeToken = (text: string): string => {
   let out = '';
   for (const char of text) {
     if (PLAIN.test(char)) out += char;
-    else for (const byte of new TextEncoder().encode(char)) out += `~${byte.toString(16).toUpperCase().padStart(2, '0')}`;
+    else for (const byte of encoder.encode(char)) out += `~${byte.toString(16).toUpperCase().padStart(2, '0')}`;
   }
   return out;
 };
