@@ -2,6 +2,7 @@ import type { Subscription } from 'rxjs';
 import type { BridgeFleetMember } from '../codecs/bridge.js';
 import type { InstanceInfo } from '../observables/discovery/registry.js';
 import { watchInstances } from '../observables/discovery/watch.js';
+import { diffListing, incarnationKey } from '../observables/discovery/listing-diff.js';
 
 /** The endpoints of one instance the bridge serves. */
 export interface BridgeEndpoints {
@@ -67,8 +68,8 @@ const memberOf = (instance: InstanceInfo): BridgeFleetMember => ({
   rpcPort: instance.rpc_port,
 });
 
-/** Same instance, same process, same ports: otherwise it left and a new one joined. */
-const keyOf = (instance: InstanceInfo): string => `${instance.pid}|${instance.pub_port}|${instance.rpc_port}|${instance.path}`;
+/** Same incarnation in the same working directory: otherwise it left and a new one joined (browsers show the directory). */
+const keyOf = (instance: InstanceInfo): string => `${incarnationKey(instance)}|${instance.path}`;
 
 /** Options of {@link followFleet}. */
 export interface FollowFleetOptions {
@@ -102,16 +103,13 @@ export const followFleet = async (options: FollowFleetOptions): Promise<BridgeIn
       ...(options.pollIntervalMs === undefined ? {} : { pollIntervalMs: options.pollIntervalMs }),
     }).subscribe({
       next: ({ instances }) => {
-        const now = new Map(instances.map((instance) => [instance.instance_id, instance]));
-        for (const [id, before] of [...live]) {
-          const after = now.get(id);
-          if (after !== undefined && keyOf(after) === keyOf(before)) continue;
+        const { left, joined } = diffListing(live, keyOf, instances, keyOf);
+        for (const id of left) {
           live.delete(id);
           tell({ kind: 'left', id });
         }
-        for (const [id, instance] of now) {
-          if (live.has(id)) continue;
-          live.set(id, instance);
+        for (const instance of joined) {
+          live.set(instance.instance_id, instance);
           tell({ kind: 'joined', member: memberOf(instance) });
         }
         resolve();

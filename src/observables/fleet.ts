@@ -3,6 +3,7 @@ import type { PandoEvent } from '../codecs/topics.js';
 import type { Mirror } from '../operators/mirrorState.js';
 import { watchInstances, type WatchInstancesOptions as InstancesOptions } from './discovery/watch.js';
 import { type InstanceInfo, type InstanceListing } from './discovery/registry.js';
+import { diffListing, incarnationKey } from './discovery/listing-diff.js';
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
 import type { Transport } from './transport.js';
 import { zeromqTransport } from './transports/zeromq/zeromq-transport.js';
@@ -50,10 +51,6 @@ interface Member {
   readonly remote: RemoteInstance;
 }
 
-/** Same instance, same process, same ports: otherwise the member is replaced. */
-const memberKey = (instance: InstanceInfo): string =>
-  `${instance.instance_id}|${instance.pid}|${instance.pub_port}|${instance.rpc_port}`;
-
 /**
  * Watches every live instance of the registry as one fleet: members join as their registry
  * files appear and leave as the files vanish or their process dies. Each member is one
@@ -87,15 +84,11 @@ export const watchFleet = (options: FleetOptions = {}): Fleet => {
   };
 
   const follow = (listing: InstanceListing): void => {
-    const live = new Map(listing.instances.map((instance) => [instance.instance_id, instance]));
-    for (const [id, member] of members) {
-      const now = live.get(id);
-      if (now === undefined || memberKey(now) !== member.key) leave(id);
-    }
-    for (const [id, instance] of live) {
-      if (members.has(id)) continue;
+    const { left, joined } = diffListing(members, (member) => member.key, listing.instances);
+    for (const id of left) leave(id);
+    for (const instance of joined) {
       const remote = new RemoteInstance(transport, { ...tuning, pubEndpoint: instance.pubEndpoint, rpcEndpoint: instance.rpcEndpoint });
-      members.set(id, { key: memberKey(instance), instance, remote });
+      members.set(instance.instance_id, { key: incarnationKey(instance), instance, remote });
       changes.next({ kind: 'joined', instance, remote });
     }
   };

@@ -3,7 +3,8 @@ import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
 import { Subject } from 'rxjs';
 import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
 import { watchInstances } from '../observables/discovery/watch.js';
-import { type InstanceInfo, type InstanceListing } from '../observables/discovery/registry.js';
+import type { InstanceListing } from '../observables/discovery/registry.js';
+import { diffListing, incarnationKey } from '../observables/discovery/listing-diff.js';
 import type { Transport } from '../observables/transport.js';
 import type { NatsOptions } from '../observables/transports/nats/nats-transport.js';
 import { zeromqTransport } from '../observables/transports/zeromq/zeromq-transport.js';
@@ -65,10 +66,6 @@ export interface Relay {
   /** Stops: every instance is announced as gone and leaves the fleet, then the NATS connection closes. */
   close(): Promise<void>;
 }
-
-/** Same instance, same process, same ports: otherwise it is relayed anew. */
-const keyOf = (instance: InstanceInfo): string =>
-  `${instance.instance_id}|${instance.pid}|${instance.pub_port}|${instance.rpc_port}`;
 
 /**
  * Relays every instance of this host to NATS, so that clients on other hosts reach them with
@@ -142,14 +139,10 @@ export const startRelay = async (options: RelayOptions): Promise<Relay> => {
 
   const follow = (listing: InstanceListing): void => {
     if (closed) return;
-    const live = new Map(listing.instances.map((instance) => [instance.instance_id, instance]));
-    for (const [id, entry] of relays) {
-      const now = live.get(id);
-      if (now === undefined || keyOf(now) !== entry.key) stop(id);
-    }
-    for (const [id, instance] of live) {
-      if (relays.has(id)) continue;
-      relays.set(id, { key: keyOf(instance), relay: new InstanceRelay(transport, instance, nc, forwarding) });
+    const { left, joined } = diffListing(relays, (entry) => entry.key, listing.instances);
+    for (const id of left) stop(id);
+    for (const instance of joined) {
+      relays.set(instance.instance_id, { key: incarnationKey(instance), relay: new InstanceRelay(transport, instance, nc, forwarding) });
     }
     const ids = [...relays.keys()].sort();
     const previous = instances$.value;
