@@ -5,24 +5,12 @@
 // Both sides are synchronous loops, so the ratio is taken on the process's CPU time, which a
 // busy machine does not skew the way it skews wall time (a pass that is preempted waits, but
 // does not burn CPU); the wall-time ratio is in the details.
-import { alternate, count, figure, loadLibrary, median, nowNs, row } from './lib/common.mjs';
+import { alternate, count, figure, loadLibrary, median, nowNs, processCpuNs as cpuNs, quartiles, row } from './lib/common.mjs';
 import { tokenFrames } from './lib/frames.mjs';
 
 export const id = 'decode';
 export const BAR = 0.55;
 
-/** CPU time of this process so far, in nanoseconds (user and system). */
-const cpuNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1000;
-};
-
-/** The first and third quartiles (nearest rank). */
-const quartiles = (values) => {
-  const sorted = [...values].sort((a, b) => a - b);
-  const at = (q) => sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1))];
-  return [at(0.25), at(0.75)];
-};
 
 export const run = async (scale) => {
   const lib = loadLibrary();

@@ -12,7 +12,7 @@
 // Before each round the instance repeats its end frame until the client has seen one: the whole
 // path (the relay's SUB socket, the NATS subscriptions) is then live, with no fixed sleep.
 import { readFileSync } from 'node:fs';
-import { alternate, count, figure, loadLibrary, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
+import { alternate, count, figure, loadLibrary, median, nowNs, percentile, processCpuNs, quartiles, roundRatios, row } from './lib/common.mjs';
 import { END_TOPIC, INSTANCE_ID, stampOfToken } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { startNatsServer, startRelayProcess } from './lib/nats-side.mjs';
@@ -22,11 +22,6 @@ export const id = 'nats';
 /** The paced stream's rate (events/s). */
 export const RATE = 10_000;
 const PRIME_GUARD_MS = 15_000;
-
-const processCpuNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1e3;
-};
 
 /** user + system CPU time of another process, in ns (Linux: /proc/<pid>/stat, clock ticks of 10 ms); NaN elsewhere. */
 const otherProcessCpuNs = (pid) => {

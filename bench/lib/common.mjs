@@ -79,6 +79,10 @@ export const threadCpuNs = () => {
       schedstat = false;
     }
   }
+  return processCpuNs();
+};
+/** CPU time of this whole process so far (user + system, every thread), in ns. */
+export const processCpuNs = () => {
   const { user, system } = process.cpuUsage();
   return (user + system) * 1e3;
 };

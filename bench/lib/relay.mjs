@@ -9,7 +9,7 @@
 // cpuNs is the whole process's user + system time (`process.cpuUsage()`): the JS thread, libzmq's
 // I/O thread and V8's helpers, everything one relay costs its host.
 import { of } from 'rxjs';
-import { loadLibrary } from './common.mjs';
+import { loadLibrary, processCpuNs as cpuNs } from './common.mjs';
 import { INSTANCE_ID } from './frames.mjs';
 
 const lib = loadLibrary();
@@ -34,11 +34,6 @@ const relay = await lib.startRelay({
   nats: { servers: BENCH_NATS_URL },
   listing$: of({ instances: [instance], stale: [], invalid: [] }),
 });
-
-const cpuNs = () => {
-  const { user, system } = process.cpuUsage();
-  return (user + system) * 1e3;
-};
 
 let stopping = false;
 const stop = async () => {
