@@ -107,5 +107,5 @@ export {
   type RelayStatus,
 } from './observables/transports/nats/subjects.js';
 export { startRelay, type Relay, type RelayOptions, type RelayProblem } from './relay/start-relay.js';
-export { RelayStartError } from './relay/relay-errors.js';
+export { RelayStartError, withoutCredentials } from './relay/relay-errors.js';
 export type { ReplayRetention } from './relay/event-stream.js';

@@ -5,9 +5,8 @@
  * user info.
  */
 import { firstValueFrom, type Subscription } from 'rxjs';
-import { RelayStartError, natsOptionsFromEnv, startRelay, type NatsOptions, type Relay } from '../index.js';
+import { RelayStartError, natsOptionsFromEnv, startRelay, withoutCredentials, type NatsOptions, type Relay } from '../index.js';
 import { humanDuration } from './format.js';
-import { withoutCredentials } from '../relay/relay-errors.js';
 import type { Output } from './output.js';
 import { CliError, EXIT_OK, aborted$, registryDirFor, usageError } from './target.js';
 
@@ -24,9 +23,6 @@ export interface RelayCommandOptions {
   readonly replayMaxMessages?: number;
   readonly json?: boolean;
 }
-
-/** `nats://user:secret@host:4222` → `nats://host:4222`: what may be printed of a server (one rule with `RelayStartError`). */
-export { withoutCredentials };
 
 /** `relay`: runs until Ctrl-C (or SIGTERM), then announces its instances gone and stops. */
 export const relay = async (options: RelayCommandOptions, out: Output): Promise<number> => {

@@ -33,6 +33,10 @@ export class RelayStartError extends Error {
 /**
  * What may be printed of a server: its URL without user info, with or without a scheme
  * (`nats://user:secret@host:4222` → `nats://host:4222`, `user:secret@host:4222` → `host:4222`).
+ *
+ * ```ts
+ * console.log(`relaying to ${withoutCredentials(process.env.NATS_URL ?? 'nats://127.0.0.1:4222')}`);
+ * ```
  */
 export const withoutCredentials = (url: string): string => url.replace(/^([a-z][a-z0-9+.-]*:\/\/)?[^@/]*@/i, '$1');
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Subject, firstValueFrom, takeWhile, toArray } from 'rxjs';
 import { run, type CliIo } from '../../src/cli/main.js';
-import { withoutCredentials } from '../../src/cli/relay.js';
+import { withoutCredentials } from '../../src/index.js';
 import { connectNats } from '../../src/observables/transports/nats/connect-nats.js';
 import { startFakeInstance } from '../../src/testing';
 import { startNatsServer } from '../helpers/nats-server';
