@@ -534,11 +534,11 @@ describe('ZeromqTransport.dealer', () => {
     await until(() => lost.state !== 'sending');
     expect(['queued', 'sent']).toContain(lost.state);
     if (lost.state === 'queued') expect(lost.cancel()).toBe(true);
-    dealer.send('{"id":"kept"}');
 
     const second = await bound(new zmq.Router({ linger: 0 }), endpoint);
     const requests = reader(second);
     await signals.next(isConnected);
+    dealer.send('{"id":"kept"}');
     // One connection, FIFO: had the withdrawn request been sent, it would come first.
     expect(text(last(await requests.next()))).toBe('{"id":"kept"}');
     expect(dealer.queued).toBe(0);

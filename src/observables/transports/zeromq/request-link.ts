@@ -41,9 +41,18 @@ export function openZeromqRequestLink(
   // handles its pending commands (the broken pipe) in a send only now and then, in the probe
   // always, so the first send after a drop is probed, and refused rather than lost.
   let flowing = false;
+  // From a reported drop until the next connection, every send is probed: the monitor's
+  // 'disconnected' can come before libzmq's socket has taken the broken pipe down, and a send
+  // that slips into the dying pipe then must not make the ones after it skip the probe.
+  let dropped = false;
   const linkSink: LinkSink<RequestLinkSignal> = {
     next: (signal) => {
-      if (signal.kind === 'disconnected' || signal.kind === 'unreachable') flowing = false;
+      if (signal.kind === 'disconnected' || signal.kind === 'unreachable') {
+        flowing = false;
+        dropped = true;
+      } else if (signal.kind === 'connected') {
+        dropped = false;
+      }
       sink.next(signal);
     },
     error: (err) => sink.error(err),
@@ -70,7 +79,7 @@ export function openZeromqRequestLink(
       // retries while the instance is away make no rejected promise each.
       if (!flowing && !socket.writable) return false;
       return socket.send(['', json]).then(
-        () => (flowing = true),
+        () => (flowing = !dropped),
         (err: unknown) => {
           flowing = false;
           if (isClosing() || isAgain(err)) return false;
