@@ -4,8 +4,17 @@ import { isAgain, isClosedError } from './watch-connection.js';
 /** How many frames are read in a row, while frames are queued, before the event loop gets a turn. */
 export const FRAMES_PER_TURN = 256;
 
-/** What `readFrames` needs of a socket: `receive()` and its `receiveTimeout` (a `zmq.Subscriber`). */
-export type ReceivingSocket = Pick<zmq.Subscriber, 'receive' | 'receiveTimeout'>;
+/**
+ * How many frames of a run are read after asking whether another is queued, before the rest of
+ * the run is read without asking (until a receive finds nothing). See {@link readFrames}.
+ */
+export const PROBED_FRAMES = 8;
+
+/**
+ * What `readFrames` needs of a socket: `receive()`, its `receiveTimeout` and `readable` (a
+ * `zmq.Subscriber`).
+ */
+export type ReceivingSocket = Pick<zmq.Subscriber, 'receive' | 'receiveTimeout' | 'readable'>;
 
 /** What `readFrames` reports to. */
 export interface FrameReader {
@@ -20,14 +29,24 @@ export interface FrameReader {
 /**
  * The receive loop of a SUB socket, at the least cost per frame that zeromq.js allows.
  *
- * zeromq.js's `receive()` first asks libzmq whether a message is queued (ZMQ_EVENTS: a
- * `getpid()` and a `poll()` per message) unless `receiveTimeout` is 0. So the loop waits the
- * normal way (`receiveTimeout: -1`) while the socket is empty, and after each message that
- * came that way switches to `receiveTimeout: 0`, reading what is queued without the probe,
- * until a receive finds nothing (EAGAIN): back to waiting. Those reads resolve at once, so
- * the loop yields to the event loop itself (`setImmediate`) every {@link FRAMES_PER_TURN}
- * frames: timers, other sockets and the consumers' scheduled work keep running during a burst.
- * Frames are reported in order, each once; zeromq.js allows one pending receive per socket.
+ * What a frame costs there (JS-thread CPU, measured on the development machine): zeromq.js's
+ * `receive()` first asks libzmq whether a message is queued (`readable`, ZMQ_EVENTS: a
+ * `getpid()` and a `poll()`, ~0.7 µs) unless `receiveTimeout` is 0; a receive with
+ * `receiveTimeout: 0` that finds nothing rejects with EAGAIN, an Error with its stack (~5.5 µs,
+ * more than a whole frame costs). So:
+ *
+ * - the loop waits the normal way (`receiveTimeout: -1`) while the socket is empty: a frame
+ *   that comes alone (a steady pace, the usual case) costs what it costs a plain loop, plus one
+ *   `readable` to learn that nothing follows it;
+ * - when more is queued it reads with `receiveTimeout: 0`, asking `readable` before each of
+ *   the first {@link PROBED_FRAMES} frames (a short run never pays an EAGAIN), then without
+ *   asking until a receive finds nothing (a long run, a burst, skips the probe per frame and
+ *   pays one EAGAIN at its end); then it waits again.
+ *
+ * Reads without waiting resolve at once, so the loop yields to the event loop itself
+ * (`setImmediate`) every {@link FRAMES_PER_TURN} of them: timers, other sockets and the
+ * consumers' scheduled work keep running during a burst. Frames are reported in order, each
+ * once; zeromq.js allows one pending receive per socket.
  *
  * ```ts
  * const socket = new zmq.Subscriber({ linger: 0 });
@@ -36,36 +55,33 @@ export interface FrameReader {
  * ```
  */
 export async function readFrames(socket: ReceivingSocket, reader: FrameReader): Promise<void> {
-  let draining = false;
   let sinceTurn = 0;
   try {
     while (!reader.isClosing()) {
-      let message: Buffer[];
-      if (draining) {
+      const first = await socket.receive();
+      if (reader.isClosing()) return;
+      reportFirst(first, reader);
+      if (!socket.readable) continue;
+      // A run: read what is queued without waiting.
+      socket.receiveTimeout = 0;
+      for (let run = 1; ; run++) {
+        if (run > 1 && run <= PROBED_FRAMES && !socket.readable) break;
+        let message: Buffer[];
         try {
           message = await socket.receive();
         } catch (err) {
           if (reader.isClosing() || !isAgain(err)) throw err;
-          draining = false;
-          socket.receiveTimeout = -1;
-          continue;
+          break;
         }
+        if (reader.isClosing()) return;
+        reportFirst(message, reader);
         if (++sinceTurn >= FRAMES_PER_TURN) {
           sinceTurn = 0;
-          if (reader.isClosing()) return;
-          reportFirst(message, reader);
           await new Promise<void>((resolve) => setImmediate(resolve));
-          continue;
+          if (reader.isClosing()) return;
         }
-      } else {
-        message = await socket.receive();
-        if (reader.isClosing()) return;
-        draining = true;
-        sinceTurn = 0;
-        socket.receiveTimeout = 0;
       }
-      if (reader.isClosing()) return;
-      reportFirst(message, reader);
+      socket.receiveTimeout = -1;
     }
   } catch (err) {
     if (!(reader.isClosing() && isClosedError(err))) reader.fail(err);
