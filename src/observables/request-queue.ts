@@ -35,11 +35,28 @@ export interface RequestQueueOptions {
   readonly onError: (err: unknown) => void;
 }
 
-interface Entry {
-  readonly json: string;
+/** A request in the queue, and the caller's handle on it (one object per request). */
+class Entry implements OutgoingRequest {
   state: RequestState;
   /** `cancel()` was called while `sending`: if that send fails, drop instead of retrying. */
-  abandoned: boolean;
+  abandoned = false;
+
+  constructor(
+    readonly json: string,
+    private readonly queue: RequestQueue,
+  ) {
+    this.state = queue.isClosed ? 'withdrawn' : 'queued';
+  }
+
+  cancel(): boolean {
+    if (this.state === 'queued') {
+      this.state = 'withdrawn';
+      this.queue.remove(this);
+    } else if (this.state === 'sending') {
+      this.abandoned = true;
+    }
+    return this.state === 'withdrawn';
+  }
 }
 
 /**
@@ -80,25 +97,17 @@ export class RequestQueue {
 
   /** Queue one request (its JSON text) and try to send it at once. */
   enqueue(json: string): OutgoingRequest {
-    const entry: Entry = { json, state: this.closed ? 'withdrawn' : 'queued', abandoned: false };
+    const entry = new Entry(json, this);
     if (!this.closed) {
       this.entries.push(entry);
       this.flush();
     }
-    return {
-      get state() {
-        return entry.state;
-      },
-      cancel: (): boolean => {
-        if (entry.state === 'queued') {
-          entry.state = 'withdrawn';
-          this.remove(entry);
-        } else if (entry.state === 'sending') {
-          entry.abandoned = true;
-        }
-        return entry.state === 'withdrawn';
-      },
-    };
+    return entry;
+  }
+
+  /** Whether `close()` was called. */
+  get isClosed(): boolean {
+    return this.closed;
   }
 
   /** Hand waiting requests to the link, in order, until it cannot take one. */
@@ -167,7 +176,8 @@ export class RequestQueue {
     return false;
   }
 
-  private remove(entry: Entry): void {
+  /** Takes a withdrawn request out of the queue (its own `cancel()`). */
+  remove(entry: Entry): void {
     const index = this.entries.indexOf(entry);
     if (index >= 0) this.entries.splice(index, 1);
   }

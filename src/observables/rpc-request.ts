@@ -28,7 +28,10 @@ export const buildRequest = <M extends Method>(
   const codec = MethodTable[method].params as t.Type<unknown, unknown, unknown>;
   const checked = codec.decode(params);
   if (isLeft(checked)) return left(new RpcArgumentError(method, describeErrors(checked.left, 'params')));
-  const json = JSON.stringify({ jsonrpc: '2.0', id, method, params: codec.encode(checked.right) });
+  // The text JSON.stringify would write for `{ jsonrpc, id, method, params }`, written around
+  // the two parts that need it: a method of the table is a plain dotted name (nothing to
+  // escape), and this runs once per call (a third of the time of stringifying the object).
+  const json = `{"jsonrpc":"2.0","id":${JSON.stringify(id)},"method":"${method}","params":${JSON.stringify(codec.encode(checked.right))}}`;
   return right({ id, json });
 };
 

@@ -80,6 +80,16 @@ describe('buildRequest', () => {
     });
   });
 
+  it('writes the very text JSON.stringify writes for the request object, whatever the id', () => {
+    // buildRequest writes the text around the id and params itself (it runs once per call):
+    // every method name of the table must need no escaping, and an id that needs it is escaped.
+    for (const method of METHODS) expect(JSON.stringify(method)).toBe(`"${method}"`);
+    for (const id of ['k3-7', 'a "quoted" id', 'back\\slash', 'tab\tnew\nline', '\u0000', 'é→🙂', '\u2028']) {
+      const request = right(buildRequest('session.get', { session_id: 's"1' }, id));
+      expect(request.json).toBe(JSON.stringify({ jsonrpc: '2.0', id, method: 'session.get', params: { session_id: 's"1' } }));
+    }
+  });
+
   it('puts the given id in the request, as a JSON string', () => {
     const request = right(buildRequest('instance.ping', {}, 'k3-7'));
     const parsed = JSON.parse(request.json) as { id: unknown };

@@ -255,6 +255,30 @@ describe('RpcClient (virtual time, fake transport)', () => {
     expect(kinds).toEqual(['duplicate-reply', 'unknown-id']);
   });
 
+  it('takes a reply whose id only looks like one of its own (its prefix, another counter) for a stranger\'s', () => {
+    const kinds: Array<[string, string | undefined]> = [];
+    testScheduler.run(() => {
+      const rpc = client(100);
+      rpc.diagnostics$.subscribe((d) => kinds.push([d.kind, d.id]));
+      rpc.call('instance.ping', {}).subscribe();
+      testScheduler.schedule(() => transport.dealers[0]!.connect(), 1);
+      testScheduler.schedule(() => {
+        const [request] = sentRequests(transport.dealers[0]!);
+        const id = request!.id;
+        const prefix = id.slice(0, id.lastIndexOf('-') + 1);
+        transport.dealers[0]!.reply(result(id, PONG));
+        // The settled call's slot, reached through other spellings of its counter, or the
+        // counter of a call never made: none of them is the settled call.
+        const counter = id.slice(prefix.length);
+        for (const other of [`${prefix}0${counter}`, `${prefix}${counter}x`, `${prefix}${(parseInt(counter, 36) + 1024).toString(36)}`, `${prefix}zz`, prefix, `${prefix}-1`]) {
+          transport.dealers[0]!.reply(result(other, PONG));
+        }
+        transport.dealers[0]!.reply(result(id, PONG));
+      }, 2);
+    });
+    expect(kinds.map(([kind]) => kind)).toEqual([...Array<string>(6).fill('unknown-id'), 'duplicate-reply']);
+  });
+
   it('fails a call at once when its reply names it but is malformed (jsonrpc 1.0, a bad error object)', () => {
     testScheduler.run(({ expectObservable }) => {
       const rpc = client(100);
