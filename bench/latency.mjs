@@ -4,6 +4,10 @@
 // bare zeromq.js SUB loop (the time is read from the frame's bytes). p50 and p99 per round,
 // medians over rounds; the bar is on p99. The same again at 50,000/s, with the bar on p50
 // (at that pace the per-event cost shows in the typical latency, not only in the tail).
+// The publisher paces by sleeping, not by spinning (see lib/instance.mjs): a spinning publisher
+// holds one of the two cores of the development machine, and the 50k/s row then measured how
+// the subscriber's JS thread and both libzmq I/O threads share the other (BENCH_PACING=spin
+// measures it that way).
 import { alternate, count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame, stampOf, stampOfToken } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
