@@ -8,7 +8,7 @@
 // holds one of the two cores of the development machine, and the 50k/s row then measured how
 // the subscriber's JS thread and both libzmq I/O threads share the other (BENCH_PACING=spin
 // measures it that way).
-import { alternate, count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
+import { count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame, stampOf, stampOfToken } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
@@ -36,7 +36,9 @@ export const run = async (scale) => {
     const measure = async (rate) => {
     const publish = (before) => instance.publish({ kind: 'stamped', count: events, rate, afterSubscriptions: before + 1 });
 
-    const bare = async () => {
+    // `decode`: the bare loop also runs `decodeFrame` on each frame (before it reads the time).
+    // Not a bar: what the decoding the contract requires costs in latency here, by itself.
+    const bareLoop = (decode) => async () => {
       const before = await instance.subscriptions();
       const latencies = new Float64Array(events);
       let received = 0;
@@ -46,6 +48,7 @@ export const run = async (scale) => {
         hwm,
         isEnd: isEndFrame,
         onFrame: (frame) => {
+          if (decode) lib.decodeFrame(frame);
           if (received < events) latencies[received++] = nowNs() - stampOf(frame);
           return received < events;
         },
@@ -75,7 +78,17 @@ export const run = async (scale) => {
       return summary(latencies, received, await published);
     };
 
-    return alternate({ rounds: scale.rounds, baseline: bare, subject });
+    // The three sides in every round, the order rotating (drift hits all three alike).
+    const sides = [bareLoop(false), subject, bareLoop(true)];
+    for (const side of sides) await side(true); // warm-up
+    const runs = sides.map(() => []);
+    for (let round = 0; round < scale.rounds; round++) {
+      for (let k = 0; k < sides.length; k++) {
+        const i = (round + k) % sides.length;
+        runs[i].push(await sides[i](false));
+      }
+    }
+    return { baseline: runs[0], subject: runs[1], decodingLoop: runs[2] };
     };
 
     const pick = (list, key) => median(list.map((s) => s[key]));
@@ -101,6 +114,11 @@ export const run = async (scale) => {
           // The pace the publisher held per round: below `rate` when it could not keep up.
           heldRate: { baseline: samples.baseline.map((x) => x.heldRate), subject: samples.subject.map((x) => x.heldRate) },
           baseline: { p50: pick(samples.baseline, 'p50'), p99: pick(samples.baseline, 'p99'), rounds: samples.baseline },
+          // The bare loop that also decodes each frame: its ratio to the bare loop is what the
+          // decoding alone costs at this pace (no bar).
+          decodingLoop: { p50: pick(samples.decodingLoop, 'p50'), p99: pick(samples.decodingLoop, 'p99'), rounds: samples.decodingLoop },
+          decodingLoopRatio: Number((pick(samples.decodingLoop, key) / b).toFixed(2)),
+          ofDecodingLoop: Number((s / pick(samples.decodingLoop, key)).toFixed(2)),
           subject: { p50: pick(samples.subject, 'p50'), p99: pick(samples.subject, 'p99'), rounds: samples.subject },
         },
       });

@@ -88,14 +88,14 @@ const formatNotes = (rows) =>
       const d = r.details ?? {};
       switch (r.id) {
         case 'throughput':
-          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}; CPU per event (${d.cpuKind}): bare ${d.cpuNsPerEvent?.bare} ns, decoding loop ${d.cpuNsPerEvent?.decodingLoop} ns, events$ ${d.cpuNsPerEvent?.events} ns`;
+          return `- throughput: events$ ${r.subject.text}, bare ${r.baseline.text}; publisher ${d.publisherRate?.toLocaleString('en-US')} ev/s; received/sent per round: bare ${d.baselineReceivedOfSent}; events$ ${d.subjectReceivedOfSent}; CPU per event (${d.cpuKind}): bare ${d.cpuNsPerEvent?.bare} ns, decoding loop ${d.cpuNsPerEvent?.decodingLoop} ns, the library's receive loop + decodeFrame alone ${d.cpuNsPerEvent?.floor} ns, events$ ${d.cpuNsPerEvent?.events} ns; that loop reaches ${d.floor?.ofCountingLoop} of the counting loop's rate (${d.floor?.rate?.toLocaleString('en-US')} ev/s) at ${d.floor?.cpuOfCountingLoop}× its CPU, and events$ ${d.floor?.eventsOfFloor} of that loop's rate at ${d.floor?.eventsCpuOfFloor}× its CPU`;
         case 'rpc-sequential':
           return `- rpc: CPU per call (${d.cpuKind}) bare ${d.cpuNsPerCall?.bareSequential} ns, RemoteControl ${d.cpuNsPerCall?.sequential} ns; p50/p99 µs bare ${d.latencyUs?.bareSequential?.join('/')}, RemoteControl ${d.latencyUs?.sequential?.join('/')}`;
         case 'decode':
           return `- decode: ${d.nsPerFrame?.decodeFrame} ns/frame decodeFrame vs ${d.nsPerFrame?.jsonParse} ns/frame JSON.parse (${d.frames} frames/round)`;
         case 'latency':
         case 'latency-50k':
-          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round; pace held by the publisher: bare rounds ${d.heldRate?.baseline?.join(' ')}, events$ rounds ${d.heldRate?.subject?.join(' ')} /s)`;
+          return `- latency ${d.rate}/s: p50 ${d.subject?.p50?.toFixed(0)} µs vs bare ${d.baseline?.p50?.toFixed(0)} µs; p99 ${d.subject?.p99?.toFixed(0)} µs vs ${d.baseline?.p99?.toFixed(0)} µs (${d.events} events at ${d.rate}/s per round; pace held by the publisher: bare rounds ${d.heldRate?.baseline?.join(' ')}, events$ rounds ${d.heldRate?.subject?.join(' ')} /s); the bare loop that also decodes each frame: p50 ${d.decodingLoop?.p50?.toFixed(0)} µs, p99 ${d.decodingLoop?.p99?.toFixed(0)} µs (${d.decodingLoopRatio}× bare on this row's percentile; events$ ${d.ofDecodingLoop}× of it)`;
         case 'rpc-concurrent':
           return `- rpc: at ${d.inFlight} in flight p50/p99 µs bare ${d.latencyUs?.bareConcurrent?.join('/')}, RemoteControl ${d.latencyUs?.concurrent?.join('/')}; bare DEALER with ${d.inFlight} in flight ${d.bareConcurrent?.toLocaleString('en-US')} call/s (${d.bareConcurrentVsBareSequential}× bare sequential); RemoteControl reaches ${d.concurrentVsBareConcurrent} of it`;
         case 'mirror':

@@ -4,7 +4,7 @@
 // rule; received/sent is reported because PUB drops what a slow subscriber cannot take.
 // Each round also measures the CPU time of the JS thread per event received (the publisher is
 // faster than either side, so the rates are bounded by the subscriber's own cost).
-import { count, figure, loadLibrary, loadZeromq, median, nowNs, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
+import { count, figure, loadInternal, loadLibrary, loadZeromq, median, nowNs, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
@@ -20,6 +20,7 @@ const rateOf = (received, firstNs, endNs) => (received > 1 && endNs > firstNs ? 
 
 export const run = async (scale) => {
   const lib = loadLibrary();
+  const { readFrames } = loadInternal('observables/transports/zeromq/read-frames');
   const zmq = loadZeromq();
   const frames = count(scale, 300_000, 200);
   const hwm = defaultReceiveHwm(zmq);
@@ -58,6 +59,44 @@ export const run = async (scale) => {
       return { rate: rateOf(received, firstNs, endNs), received, sent, cpu: cpuNs / Math.max(1, received) };
     };
 
+    // `floor`: the library's own SUB receive loop (readFrames) with `decodeFrame` on each frame,
+    // and nothing else (no backlog, no multicasting, no RxJS). Not a bar: the most that any
+    // pipeline built on zeromq.js's receive and the decoding the contract requires can reach
+    // here, so that a reader sees how much of the gap to the counting loop is the library's.
+    const floor = async () => {
+      const before = await instance.subscriptions();
+      let received = 0;
+      let firstNs = 0;
+      let closing = false;
+      let resolveFinished;
+      const finished = new Promise((r) => (resolveFinished = r));
+      const cpu0 = threadCpuNs();
+      const socket = new zmq.Subscriber({ linger: 0, receiveHighWaterMark: hwm });
+      socket.subscribe();
+      socket.connect(instance.pub);
+      void readFrames(socket, {
+        frame: (frame) => {
+          if (closing) return;
+          if (isEndFrame(frame)) return resolveFinished(nowNs());
+          lib.decodeFrame(frame);
+          if (received++ === 0) firstNs = nowNs();
+          if (received === frames) resolveFinished(nowNs());
+        },
+        isClosing: () => closing,
+        fail: (err) => resolveFinished(Promise.reject(err)),
+      });
+      const published = publish(before);
+      const ended = await awaitEnd({ finished, published, progress: () => received });
+      if (!ended) resolveFinished(nowNs());
+      const endNs = await finished;
+      closing = true;
+      socket.close();
+      const cpuNs = threadCpuNs() - cpu0;
+      const { sent, seconds } = await published;
+      publishedRates.push(sent / seconds);
+      return { rate: rateOf(received, firstNs, endNs), received, sent, cpu: cpuNs / Math.max(1, received) };
+    };
+
     const subject = async () => {
       const before = await instance.subscriptions();
       let received = 0;
@@ -86,9 +125,9 @@ export const run = async (scale) => {
     const bare = bareLoop(false);
     // The three sides in every round, the order rotating, so that each ratio pairs rounds run
     // side by side (drift on a noisy machine hits all three alike).
-    const sides = [bare, subject, bareLoop(true)];
+    const sides = [bare, subject, bareLoop(true), floor];
     for (const side of sides) await side(true); // warm-up
-    const runs = [[], [], []];
+    const runs = sides.map(() => []);
     for (let round = 0; round < scale.rounds; round++) {
       for (let k = 0; k < sides.length; k++) {
         const i = (round + k) % sides.length;
@@ -97,6 +136,7 @@ export const run = async (scale) => {
     }
     const samples = { baseline: runs[0], subject: runs[1] };
     const decoding = { subject: runs[2] };
+    const floorRuns = runs[3];
     const rates = (list) => list.map((s) => s.rate);
     const cpus = (list) => list.map((s) => s.cpu);
     const bareRate = median(rates(samples.baseline));
@@ -118,7 +158,22 @@ export const run = async (scale) => {
       subjectReceivedOfSent: share(samples.subject),
       bareDecodeRates: rates(decoding.subject).map(Math.round),
       cpuKind: threadCpuKind(),
-      cpuNsPerEvent: { bare: Math.round(bareCpu), decodingLoop: Math.round(median(cpus(decoding.subject))), events: Math.round(subjectCpu) },
+      cpuNsPerEvent: {
+        bare: Math.round(bareCpu),
+        decodingLoop: Math.round(median(cpus(decoding.subject))),
+        floor: Math.round(median(cpus(floorRuns))),
+        events: Math.round(subjectCpu),
+      },
+      // The library's receive loop plus decodeFrame, nothing else: against the counting loop
+      // (the most a decoding pipeline reaches here) and events$ against it (what delivery costs).
+      floor: {
+        rate: Math.round(median(rates(floorRuns))),
+        ofCountingLoop: Number((median(rates(floorRuns)) / bareRate).toFixed(3)),
+        cpuOfCountingLoop: Number((median(cpus(floorRuns)) / bareCpu).toFixed(3)),
+        eventsOfFloor: Number((subjectRate / median(rates(floorRuns))).toFixed(3)),
+        eventsCpuOfFloor: Number((subjectCpu / median(cpus(floorRuns))).toFixed(3)),
+        rates: rates(floorRuns).map(Math.round),
+      },
       cpuNsPerEventRounds: { bare: cpus(samples.baseline).map(Math.round), events: cpus(samples.subject).map(Math.round) },
     };
     return [

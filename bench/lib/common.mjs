@@ -18,6 +18,12 @@ export const ROOT = resolve(here, '..', '..');
  */
 export const loadLibrary = () => require(join(resolve(ROOT, process.env.PANDO_RX_DIST ?? 'dist/cjs'), 'index.js'));
 
+/**
+ * One internal module of the same build (a path under it, without `.js`), for the reference
+ * loops that reuse one part of the library: e.g. its SUB receive loop without the rest.
+ */
+export const loadInternal = (path) => require(join(resolve(ROOT, process.env.PANDO_RX_DIST ?? 'dist/cjs'), `${path}.js`));
+
 /** zeromq.js, the one the library uses. */
 export const loadZeromq = () => require('zeromq');
 
