@@ -8,7 +8,7 @@
 // holds one of the two cores of the development machine, and the 50k/s row then measured how
 // the subscriber's JS thread and both libzmq I/O threads share the other (BENCH_PACING=spin
 // measures it that way).
-import { count, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
+import { count, rotate, figure, loadLibrary, loadZeromq, median, nowNs, percentile, quartiles, roundRatios, row } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame, stampOf, stampOfToken } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
@@ -78,17 +78,8 @@ export const run = async (scale) => {
       return summary(latencies, received, await published);
     };
 
-    // The three sides in every round, the order rotating (drift hits all three alike).
-    const sides = [bareLoop(false), subject, bareLoop(true)];
-    for (const side of sides) await side(true); // warm-up
-    const runs = sides.map(() => []);
-    for (let round = 0; round < scale.rounds; round++) {
-      for (let k = 0; k < sides.length; k++) {
-        const i = (round + k) % sides.length;
-        runs[i].push(await sides[i](false));
-      }
-    }
-    return { baseline: runs[0], subject: runs[1], decodingLoop: runs[2] };
+    const [baseline, subjectRuns, decodingLoop] = await rotate({ rounds: scale.rounds, sides: [bareLoop(false), subject, bareLoop(true)] });
+    return { baseline, subject: subjectRuns, decodingLoop };
     };
 
     const pick = (list, key) => median(list.map((s) => s[key]));

@@ -4,7 +4,7 @@
 // rule; received/sent is reported because PUB drops what a slow subscriber cannot take.
 // Each round also measures the CPU time of the JS thread per event received (the publisher is
 // faster than either side, so the rates are bounded by the subscriber's own cost).
-import { count, figure, loadInternal, loadLibrary, loadZeromq, median, nowNs, quartiles, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
+import { count, figure, loadInternal, loadLibrary, loadZeromq, median, nowNs, quartiles, rotate, roundRatios, row, threadCpuKind, threadCpuNs } from './lib/common.mjs';
 import { END_TOPIC, isEndFrame } from './lib/frames.mjs';
 import { startInstance } from './lib/instance-client.mjs';
 import { awaitEnd, bareStream, defaultReceiveHwm } from './lib/streams.mjs';
@@ -123,17 +123,9 @@ export const run = async (scale) => {
     };
 
     const bare = bareLoop(false);
-    // The three sides in every round, the order rotating, so that each ratio pairs rounds run
-    // side by side (drift on a noisy machine hits all three alike).
-    const sides = [bare, subject, bareLoop(true), floor];
-    for (const side of sides) await side(true); // warm-up
-    const runs = sides.map(() => []);
-    for (let round = 0; round < scale.rounds; round++) {
-      for (let k = 0; k < sides.length; k++) {
-        const i = (round + k) % sides.length;
-        runs[i].push(await sides[i](false));
-      }
-    }
+    // Every side in every round, the order rotating, so that each ratio pairs rounds run side
+    // by side.
+    const runs = await rotate({ rounds: scale.rounds, sides: [bare, subject, bareLoop(true), floor] });
     const samples = { baseline: runs[0], subject: runs[1] };
     const decoding = { subject: runs[2] };
     const floorRuns = runs[3];

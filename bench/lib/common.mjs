@@ -122,6 +122,23 @@ export const alternate = async ({ rounds, warmup = true, baseline, subject }) =>
   return samples;
 };
 
+/**
+ * Runs every side (an async function of `warmup`) once to warm up, then `rounds` rounds of all
+ * of them, the order rotating (A B C, B C A, C A B, …) so that drift on a noisy machine hits
+ * every side alike and each round's figures pair up. Returns each side's samples, in order.
+ */
+export const rotate = async ({ rounds, sides }) => {
+  for (const side of sides) await side(true);
+  const runs = sides.map(() => []);
+  for (let round = 0; round < rounds; round++) {
+    for (let k = 0; k < sides.length; k++) {
+      const i = (round + k) % sides.length;
+      runs[i].push(await sides[i](false));
+    }
+  }
+  return runs;
+};
+
 let gcFunction;
 /** A full GC: `global.gc` under `--expose-gc`, else the same function obtained through V8 flags. */
 export const gc = () => {
