@@ -55,7 +55,7 @@ const compile = async (project) => {
   }
 };
 
-/** Type-checks the dashboard, then bundles it for the browser into dist/dashboard/ with its page and stylesheet. */
+/** Bundles the dashboard (type-checked by tsconfig.dashboard.json) for the browser into dist/dashboard/, with its page and stylesheet. */
 const buildDashboard = async () => {
   const { build } = await import('esbuild');
   const out = join(dist, 'dashboard');

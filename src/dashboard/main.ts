@@ -36,6 +36,7 @@ import {
 import {
   EMPTY_TRANSCRIPT,
   keepSelection,
+  runningToolRow,
   statusView,
   tokenFromFragment,
   toolRowOf,
@@ -71,6 +72,17 @@ let pando: RemoteInstance | undefined;
 
 let sending = false;
 
+/** What a failure says, for a notice. */
+const messageOf = (error: unknown): string => (error instanceof Error ? error.message : String(error));
+
+/** Stops following the selected instance: its streams, its history request, its connection. */
+const closeInstance = (): void => {
+  instanceSubscription.unsubscribe();
+  historySubscription.unsubscribe();
+  pando?.close();
+  pando = undefined;
+};
+
 /** Send and Interrupt work while the instance can take them (and Send once at a time). */
 const showComposer = (): void => {
   const online = state.fleetReachable === true && (state.instanceStatus === 'alive' || state.instanceStatus === 'stale');
@@ -104,7 +116,7 @@ const loadHistory = (): void => {
       state.transcript = withHistory(state.transcript, messages.map(({ id, role, content }) => ({ id, role, content })));
       renderTranscript(state.transcript);
     },
-    error: (error: unknown) => renderNotice(`Could not load the messages: ${error instanceof Error ? error.message : String(error)}`),
+    error: (error: unknown) => renderNotice(`Could not load the messages: ${messageOf(error)}`),
   });
 };
 
@@ -122,16 +134,13 @@ function selectSession(sessionId: string | undefined): void {
 /** A stream of the instance that fails (it should not) says so under the transcript. */
 const observe = <T>(next: (value: T) => void) => ({
   next,
-  error: (error: unknown) => renderNotice(`A stream of the instance failed: ${error instanceof Error ? error.message : String(error)}`),
+  error: (error: unknown) => renderNotice(`A stream of the instance failed: ${messageOf(error)}`),
 });
 
 /** Opens one instance of the bridge (closing the one before): its status, mirror, text and tool calls. */
 function selectInstance(instanceId: string | undefined): void {
   if (instanceId === state.instanceId) return;
-  instanceSubscription.unsubscribe();
-  historySubscription.unsubscribe();
-  pando?.close();
-  pando = undefined;
+  closeInstance();
   Object.assign(state, { instanceId, instanceStatus: undefined, mirror: undefined, sessionId: undefined, transcript: EMPTY_TRANSCRIPT, tools: [] });
   renderInstances(state.members, instanceId, selectInstance);
   renderTranscript(state.transcript);
@@ -175,8 +184,7 @@ function selectInstance(instanceId: string | undefined): void {
   );
   instanceSubscription.add(
     remote.events$.pipe(ofTopic('tool.start')).subscribe(observe(({ payload }) => {
-      const row: ToolRow = { callId: payload.call_id, sessionId: payload.session_id, toolName: payload.tool_name, params: payload.params, status: 'running' };
-      state.tools = upsertToolRow(state.tools, row);
+      state.tools = upsertToolRow(state.tools, runningToolRow(payload));
       showTools();
     })),
   );
@@ -230,10 +238,7 @@ let token: string | undefined;
 /** Starts (or restarts, with another token) everything the page shows. */
 const start = (given: string): void => {
   running.unsubscribe();
-  instanceSubscription.unsubscribe();
-  historySubscription.unsubscribe();
-  pando?.close();
-  pando = undefined;
+  closeInstance();
   token = given;
   state = { refused: false, fleetReachable: undefined, control: undefined, members: [], instanceId: undefined, instanceStatus: undefined, mirror: undefined, sessionId: undefined, transcript: EMPTY_TRANSCRIPT, tools: [] };
   renderGate(undefined);
@@ -259,7 +264,7 @@ const start = (given: string): void => {
       showSessions();
       showStatus();
     },
-    error: (error: unknown) => renderNotice(error instanceof Error ? error.message : String(error)),
+    error: (error: unknown) => renderNotice(messageOf(error)),
   });
   // "3 min ago" moves on.
   const tick = setInterval(showSessions, 15_000);
@@ -294,7 +299,7 @@ const wire = (): void => {
       },
       error: (error: unknown) => {
         done();
-        renderNotice(`Not sent: ${error instanceof Error ? error.message : String(error)}`);
+        renderNotice(`Not sent: ${messageOf(error)}`);
       },
       complete: done,
     });
@@ -308,7 +313,7 @@ const wire = (): void => {
   });
   byId('interrupt').addEventListener('click', () => {
     if (pando === undefined || state.sessionId === undefined) return;
-    pando.interrupt(state.sessionId).subscribe({ error: (error: unknown) => renderNotice(`Not interrupted: ${error instanceof Error ? error.message : String(error)}`) });
+    pando.interrupt(state.sessionId).subscribe({ error: (error: unknown) => renderNotice(`Not interrupted: ${messageOf(error)}`) });
   });
   const fromFragment = tokenFromFragment(location.hash);
   if (fromFragment === undefined) {

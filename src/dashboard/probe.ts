@@ -1,3 +1,6 @@
+/** What {@link probeBridge} found. */
+export type ProbeResult = 'ok' | 'refused' | 'unreachable';
+
 /**
  * Why the dashboard cannot reach its bridge: the bridge is gone (`unreachable`: not even its
  * page answers), or it answers but refuses this token (`refused`: the page answers and a fresh
@@ -8,8 +11,6 @@
  * if ((await probeBridge('ws://127.0.0.1:8787/', token)) === 'refused') askForTheToken();
  * ```
  */
-export type ProbeResult = 'ok' | 'refused' | 'unreachable';
-
 export const probeBridge = async (bridgeUrl: string, token: string): Promise<ProbeResult> => {
   try {
     const page = await fetch('/', { method: 'HEAD', cache: 'no-store' });

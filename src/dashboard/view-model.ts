@@ -7,6 +7,7 @@
  * statusView({ refused: false, fleetReachable: true, instance: 'alive', hasInstance: true }); // { tone: 'ok', label: 'alive', … }
  * ```
  */
+import type { ToolStartPayload } from '../codecs/payloads.js';
 import type { LivenessStatus } from '../operators/liveness.js';
 import type { ToolCall } from '../operators/toolCalls.js';
 import type { StreamedText } from '../operators/streamText.js';
@@ -124,6 +125,15 @@ export const upsertToolRow = (rows: readonly ToolRow[], row: ToolRow): readonly 
   const next = index < 0 ? [...rows, row] : rows.map((r, i) => (i === index ? row : r));
   return next.length > MAX_TOOL_ROWS ? next.slice(next.length - MAX_TOOL_ROWS) : next;
 };
+
+/** A call that has started (a `tool.start`) as a row, until its end replaces it. */
+export const runningToolRow = (payload: ToolStartPayload): ToolRow => ({
+  callId: payload.call_id,
+  sessionId: payload.session_id,
+  toolName: payload.tool_name,
+  params: payload.params,
+  status: 'running',
+});
 
 /** A finished call (from `toolCalls()`) as a row. */
 export const toolRowOf = (call: ToolCall): ToolRow => ({

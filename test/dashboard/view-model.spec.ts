@@ -7,6 +7,7 @@ import {
   keepSelection,
   oneLine,
   printable,
+  runningToolRow,
   statusView,
   tokenFromFragment,
   toolRowOf,
@@ -73,7 +74,8 @@ describe('the dashboard’s view logic', () => {
   });
 
   it('tool rows: a running call is replaced by its end, with the duration; only the newest are kept', () => {
-    const running: ToolRow = { callId: 'c1', sessionId: 's', toolName: 'read_file', params: '{}', status: 'running' };
+    const running = runningToolRow({ call_id: 'c1', session_id: 's', tool_name: 'read_file', params: '{}' });
+    expect(running).toEqual<ToolRow>({ callId: 'c1', sessionId: 's', toolName: 'read_file', params: '{}', status: 'running' });
     const rows = upsertToolRow([], running);
     const ended = toolRowOf({
       sessionId: 's',
