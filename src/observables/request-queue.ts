@@ -37,16 +37,14 @@ export interface RequestQueueOptions {
 
 /** A request in the queue, and the caller's handle on it (one object per request). */
 class Entry implements OutgoingRequest {
-  state: RequestState;
   /** `cancel()` was called while `sending`: if that send fails, drop instead of retrying. */
   abandoned = false;
 
   constructor(
     readonly json: string,
     private readonly queue: RequestQueue,
-  ) {
-    this.state = queue.isClosed ? 'withdrawn' : 'queued';
-  }
+    public state: RequestState,
+  ) {}
 
   cancel(): boolean {
     if (this.state === 'queued') {
@@ -97,17 +95,12 @@ export class RequestQueue {
 
   /** Queue one request (its JSON text) and try to send it at once. */
   enqueue(json: string): OutgoingRequest {
-    const entry = new Entry(json, this);
+    const entry = new Entry(json, this, this.closed ? 'withdrawn' : 'queued');
     if (!this.closed) {
       this.entries.push(entry);
       this.flush();
     }
     return entry;
-  }
-
-  /** Whether `close()` was called. */
-  get isClosed(): boolean {
-    return this.closed;
   }
 
   /** Hand waiting requests to the link, in order, until it cannot take one. */

@@ -1,6 +1,5 @@
 import { hostname } from 'node:os';
-import { BehaviorSubject, type Observable, type Subscription } from 'rxjs';
-import { Subject } from 'rxjs';
+import { BehaviorSubject, Subject, type Observable, type Subscription } from 'rxjs';
 import { connect, Events, type JetStreamManager, type NatsConnection } from 'nats';
 import { watchInstances } from '../observables/discovery/watch.js';
 import type { InstanceListing } from '../observables/discovery/registry.js';

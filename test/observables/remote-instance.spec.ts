@@ -10,6 +10,7 @@ import { RpcAbortedError, RpcError, RpcTimeoutError } from '../../src/observable
 import type { KnownEvent, PandoEvent } from '../../src/codecs/topics';
 import type { Session } from '../../src/codecs/payloads';
 import type { Mirror } from '../../src/operators/mirrorState';
+import type { EventLinkSignal, LinkSink, Transport } from '../../src/observables/transport';
 import type { MirrorSyncError } from '../../src/operators/liveMirror';
 
 const PUB = 'tcp://127.0.0.1:5551';
@@ -496,6 +497,28 @@ describe('RemoteInstance (virtual time, fake transport)', () => {
         at(1, () => dealer().connect());
         at(5, () => publish(event('instance.shutdown', { instance_id: 'inst-1' })));
       });
+    });
+
+    it('fails no pending call on a replayed instance.shutdown (history a replaying link hands over), and still passes the event on', () => {
+      const sinks: Array<LinkSink<EventLinkSignal>> = [];
+      const replaying: Transport = {
+        openEvents: (address, sink) => {
+          sinks.push(sink);
+          return transport.openEvents(address, sink);
+        },
+        openRequests: (address, sink) => transport.openRequests(address, sink),
+      };
+      const remote = connect({ pubEndpoint: PUB, rpcEndpoint: RPC, transport: replaying, scheduler: testScheduler, rpcTimeoutMs: 1000 });
+      const topics: string[] = [];
+      testScheduler.run(({ expectObservable }) => {
+        remote.events$.subscribe((e) => topics.push(e.topic));
+        expectObservable(remote.listSessions()).toBe('8ms (r|)', { r: [] });
+        at(1, () => dealer().connect());
+        at(5, () => sinks[0]!.next({ kind: 'frame', frame: encodeFrame(event('instance.shutdown', { instance_id: 'inst-1' })), replayed: true }));
+        at(8, () => answer('session.list', { result: [] }));
+      });
+      expect(topics).toEqual(['instance.shutdown']);
+      remote.close();
     });
 
     it('close() completes every stream and frees every socket', () => {

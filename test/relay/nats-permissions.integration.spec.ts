@@ -48,12 +48,11 @@ describe('the server configuration of docs/scale-out.md (real nats-server)', () 
     closers.push(() => dashboard.close());
     await waitFor(dashboard.events$, (event) => event.topic === 'instance.heartbeat');
     expect((await firstValueFrom(dashboard.listSessions())).map((session) => session.id)).toEqual(['s1']);
-    // Refused by the server itself, said at once as a typed error (not the 10 s timeout of the call).
-    const asked = Date.now();
+    // Refused by the server itself, said at once as a typed error: not the 10 s timeout of the
+    // call (that would be an RpcTimeoutError, which is no RpcError), so no clock is needed.
     const refused = await firstValueFrom(dashboard.activateSession('s1')).catch((err: unknown) => err);
     expect(refused).toBeInstanceOf(RpcError);
     expect(refused).toMatchObject({ code: RelayErrorCode.PermissionDenied });
-    expect(Date.now() - asked).toBeLessThan(5000);
     // The connection and its streams live on: reads still work.
     expect((await firstValueFrom(dashboard.listSessions())).map((session) => session.id)).toEqual(['s1']);
     expect(fake.requests.map((request) => request.method)).not.toContain('session.activate');

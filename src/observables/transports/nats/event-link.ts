@@ -41,6 +41,12 @@ export const startsWithAny = (frame: Uint8Array, prefixes: Iterable<Uint8Array>)
 const isRelayStatus = (value: unknown): value is RelayStatus =>
   typeof value === 'object' && value !== null && ['connecting', 'up', 'down', 'gone'].includes((value as { state?: unknown }).state as string);
 
+/** The relay status in a message body (a status message, or the answer to a status request); throws on bad JSON. */
+const statusOf = (data: Uint8Array): RelayStatus | undefined => {
+  const status: unknown = JSON.parse(decoder.decode(data));
+  return isRelayStatus(status) ? status : undefined;
+};
+
 /**
  * An {@link EventLink} over NATS: the frames a relay publishes for one instance.
  *
@@ -131,8 +137,8 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
       await nc.flush();
       const reply = await nc.request(statusRequestSubject(instanceId), undefined, { timeout: STATUS_TIMEOUT_MS });
       if (at !== epoch) return;
-      const status: unknown = JSON.parse(decoder.decode(reply.data));
-      if (isRelayStatus(status)) heard(status);
+      const status = statusOf(reply.data);
+      if (status !== undefined) heard(status);
     } catch {
       if (at === epoch) report('gone');
     }
@@ -148,8 +154,8 @@ export function openNatsEventLink(shared: SharedNatsConnection, instanceId: stri
           callback: (err, msg) => {
             if (err !== null || closed) return;
             try {
-              const status: unknown = JSON.parse(decoder.decode(msg.data));
-              if (isRelayStatus(status)) heard(status);
+              const status = statusOf(msg.data);
+              if (status !== undefined) heard(status);
             } catch {
               // not a status: ignored
             }

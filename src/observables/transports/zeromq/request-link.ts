@@ -79,7 +79,11 @@ export function openZeromqRequestLink(
       // retries while the instance is away make no rejected promise each.
       if (!flowing && !socket.writable) return false;
       return socket.send(['', json]).then(
-        () => (flowing = !dropped),
+        () => {
+          // Handed to libzmq: sent (lost with the pipe if that is dying, never sent twice).
+          flowing = !dropped;
+          return true;
+        },
         (err: unknown) => {
           flowing = false;
           if (isClosing() || isAgain(err)) return false;
