@@ -1,16 +1,9 @@
+import type * as t from 'io-ts';
+import type { RegistryEntry } from '../../src/codecs/discovery';
 import type { FakeInstance } from '../../src/testing';
 
-/** A registry file's JSON (`/tmp/pando-instances/<id>.json`), as Pando writes it. */
-export interface RegistryFileJson {
-  readonly instance_id: string;
-  readonly path: string;
-  readonly pid: number;
-  readonly pub_port: number;
-  readonly rpc_port: number;
-  readonly started_at: string;
-  readonly mode: string;
-  readonly is_primary: boolean;
-}
+/** A registry file's JSON (`/tmp/pando-instances/<id>.json`), as Pando writes it: what the codec reads. */
+export type RegistryFileJson = t.OutputOf<typeof RegistryEntry>;
 
 /** The registry entry of a fake instance, alive (this process's pid). */
 export const registryEntryOf = (fake: FakeInstance, overrides: Partial<RegistryFileJson> = {}): RegistryFileJson => ({

@@ -39,36 +39,46 @@ describe('fleetMembership (virtual time)', () => {
     c: { kind: 'connected' },
   };
 
-  it('follows the sketch of its doc comment: a relay silent for silenceMs (killed: no leave) takes its instance out; a join brings it back', () => {
+  /** Expects `messages` (marbles of M) through fleetMembership to give the listings `expected` (as `ids`). */
+  const expectListings = (options: { readonly silenceMs?: number }, messages: string, expected: string, values: Record<string, string>): void =>
     testScheduler.run(({ hot, expectObservable }) => {
-      const messages = hot('-j--s--s----------j--l-|', M);
-      const expected = '    ma----------b-----a--b-|';
-      expectObservable(messages.pipe(fleetMembership({ silenceMs: 5, scheduler: testScheduler }), map(ids))).toBe(expected, { m: '', a: 'a', b: '' });
+      expectObservable(hot(messages, M).pipe(fleetMembership({ ...options, scheduler: testScheduler }), map(ids))).toBe(expected, values);
     });
+
+  it('follows the sketch of its doc comment: a relay silent for silenceMs (killed: no leave) takes its instance out; a join brings it back', () => {
+    expectListings(
+      { silenceMs: 5 },
+      '-j--s--s----------j--l-|',
+      'ma----------b-----a--b-|',
+      { m: '', a: 'a', b: '' },
+    );
   });
 
   it('each member has its own silence; a gone status or a leave takes it out at once', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
-      const messages = hot('-jk-st-st-gt-------|', M);
-      const expected = '    mab-------c----e---|';
-      expectObservable(messages.pipe(fleetMembership({ silenceMs: 4, scheduler: testScheduler }), map(ids))).toBe(expected, { m: '', a: 'a', b: 'a+b', c: 'b', e: '' });
-    });
+    expectListings(
+      { silenceMs: 4 },
+      '-jk-st-st-gt-------|',
+      'mab-------c----e---|',
+      { m: '', a: 'a', b: 'a+b', c: 'b', e: '' },
+    );
   });
 
   it('without silenceMs, waits three of the status periods its relay announces', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
-      const messages = hot('-j-f--------|', M);
-      const expected = '    ma-------b--|';
-      expectObservable(messages.pipe(fleetMembership({ scheduler: testScheduler }), map(ids))).toBe(expected, { m: '', a: 'a', b: '' });
-    });
+    expectListings(
+      {},
+      '-j-f--------|',
+      'ma-------b--|',
+      { m: '', a: 'a', b: '' },
+    );
   });
 
   it('counts no silence while its own connection is down, and gives every member a full period when it is back', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
-      const messages = hot('-j-d------c-------|', M);
-      const expected = '    ma-------------b--|';
-      expectObservable(messages.pipe(fleetMembership({ silenceMs: 5, scheduler: testScheduler }), map(ids))).toBe(expected, { m: '', a: 'a', b: '' });
-    });
+    expectListings(
+      { silenceMs: 5 },
+      '-j-d------c-------|',
+      'ma-------------b--|',
+      { m: '', a: 'a', b: '' },
+    );
   });
 
   it('emits nothing for a join it knows already, and a new listing when the member changed (another process)', () => {
@@ -84,9 +94,6 @@ describe('fleetMembership (virtual time)', () => {
   });
 
   it('ignores the status of an instance it does not know (it joins only with its description)', () => {
-    testScheduler.run(({ hot, expectObservable }) => {
-      const messages = hot('-s-t-|', M);
-      expectObservable(messages.pipe(fleetMembership({ silenceMs: 2, scheduler: testScheduler }), map(ids))).toBe('m----|', { m: '' });
-    });
+    expectListings({ silenceMs: 2 }, '-s-t-|', 'm----|', { m: '' });
   });
 });

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { filter, firstValueFrom, takeWhile, toArray, type Subscription } from 'rxjs';
-import { startFakeInstance, type FakeInstance } from '../../src/testing';
-import { startRelay } from '../../src/relay/start-relay.js';
+import { startFakeInstance, type FakeInstance, type FakeInstanceOptions } from '../../src/testing';
+import { startRelay, type Relay, type RelayOptions } from '../../src/relay/start-relay.js';
 import { RelayStartError } from '../../src/relay/relay-errors.js';
 import { connectNats, type NatsInstance } from '../../src/observables/transports/nats/connect-nats.js';
 import type { ReplayReport } from '../../src/observables/transports/nats/replay.js';
@@ -26,6 +26,28 @@ const jetStreamServer = async (): Promise<NatsServer> => {
   const nats = await startNatsServer(['-js', '-sd', store]);
   closers.push(() => nats.kill());
   return nats;
+};
+
+/**
+ * A nats-server with JetStream, a fake instance (`mode: 'full'` and `fakeOptions`) and a relay of
+ * it to that server (`relayOptions` added: e.g. `replay`), all closed at the end of the test.
+ */
+const relayedFake = async (
+  fakeOptions: FakeInstanceOptions,
+  relayOptions: Pick<RelayOptions, 'replay'> & { readonly reconnectTimeWait?: number } = {},
+): Promise<{ nats: NatsServer; fake: FakeInstance; relay: Relay }> => {
+  const nats = await jetStreamServer();
+  const fake = await startFakeInstance({ mode: 'full', ...fakeOptions });
+  closers.push(() => fake.stop({ silent: true }));
+  const { reconnectTimeWait, ...rest } = relayOptions;
+  const relay = await startRelay({
+    nats: { servers: nats.url, ...(reconnectTimeWait === undefined ? {} : { reconnectTimeWait }) },
+    registryDir: registryWith(closers, fake),
+    pollIntervalMs: 50,
+    ...rest,
+  });
+  closers.push(() => relay.close());
+  return { nats, fake, relay };
 };
 
 const client = (nats: NatsServer, fake: FakeInstance, replay?: Parameters<typeof connectNats>[0]['replay']): NatsInstance => {
@@ -55,11 +77,7 @@ const turnOf = (events: readonly PandoEvent[]): string[] =>
 
 describe('replay through JetStream (real nats-server -js, relay, fake instance)', () => {
   it('a late joiner replays the turn it missed, in order and once, then goes on live; its mirror equals that of a client there from the start', async () => {
-    const nats = await jetStreamServer();
-    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 200, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
-    closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
-    closers.push(() => relay.close());
+    const { nats, fake } = await relayedFake({ heartbeatIntervalMs: 200, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] }, { replay: { maxAgeMs: 60_000 } });
 
     const early = client(nats, fake);
     const earlyEvents = record(early);
@@ -110,11 +128,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
   });
 
   it('a replay asked beyond retention says so (a gap with where the history starts), then replays what was kept', async () => {
-    const nats = await jetStreamServer();
-    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
-    closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000, maxMessages: 5 } });
-    closers.push(() => relay.close());
+    const { nats, fake } = await relayedFake({ heartbeatIntervalMs: 60_000 }, { replay: { maxAgeMs: 60_000, maxMessages: 5 } });
     const witness = client(nats, fake);
     const witnessed = record(witness);
     await waitFor(witness.status$, (status) => status === 'alive');
@@ -138,11 +152,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
   });
 
   it('survives the NATS server restarting (its store kept): the replaying link goes on after the last sequence it delivered, nothing twice', async () => {
-    const nats = await jetStreamServer();
-    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 60_000 });
-    closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url, reconnectTimeWait: 100 }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
-    closers.push(() => relay.close());
+    const { nats, fake, relay } = await relayedFake({ heartbeatIntervalMs: 60_000 }, { replay: { maxAgeMs: 60_000 }, reconnectTimeWait: 100 });
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const witness = client(nats, fake);
     await waitFor(witness.status$, (status) => status === 'alive');
@@ -170,11 +180,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
   }, 45_000);
 
   it('without a stream (a relay that keeps no history) the replay reports no-history and the events are live', async () => {
-    const nats = await jetStreamServer();
-    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50 });
-    closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50 });
-    closers.push(() => relay.close());
+    const { nats, fake, relay } = await relayedFake({ heartbeatIntervalMs: 50 });
     await waitFor(relay.instances$, (ids) => ids.length === 1);
     const late = client(nats, fake, { last: 60_000 });
     const reports = replayReports(late);
@@ -192,11 +198,7 @@ describe('replay through JetStream (real nats-server -js, relay, fake instance)'
 
 describe('a replaying event link (real nats-server -js, relay, fake instance)', () => {
   it('replays only the frames of its prefixes: the stream holds every topic of the instance', async () => {
-    const nats = await jetStreamServer();
-    const fake = await startFakeInstance({ mode: 'full', heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] });
-    closers.push(() => fake.stop({ silent: true }));
-    const relay = await startRelay({ nats: { servers: nats.url }, registryDir: registryWith(closers, fake), pollIntervalMs: 50, replay: { maxAgeMs: 60_000 } });
-    closers.push(() => relay.close());
+    const { nats, fake } = await relayedFake({ heartbeatIntervalMs: 50, sessions: [{ id: 's1', title: 'First', updated_at: new Date('2026-03-01T10:00:00Z'), message_count: 1 }] }, { replay: { maxAgeMs: 60_000 } });
     const witness = client(nats, fake);
     const witnessed = record(witness);
     await waitFor(witness.events$, (event) => event.topic === 'instance.heartbeat');
