@@ -1,5 +1,5 @@
 import { RemoteInstance, type ConnectTuning } from './remote-instance.js';
-import type { ReconnectOptions, WebSocketConstructor } from './transports/websocket/bridge-socket.js';
+import { withQuery, type ReconnectOptions, type WebSocketConstructor } from './transports/websocket/bridge-socket.js';
 import { WebSocketTransport } from './transports/websocket/websocket-transport.js';
 
 /** Options of `connectBrowser()`: where the bridge is, its token, and how to watch the instance. */
@@ -35,7 +35,7 @@ export type ConnectBrowserOptions = ConnectTuning & {
  */
 export const connectBrowser = (options: ConnectBrowserOptions): RemoteInstance => {
   const { url: bridgeUrl, token, instance, WebSocket, reconnect, ...tuning } = options;
-  const url = instance === undefined ? bridgeUrl : `${bridgeUrl}${bridgeUrl.includes('?') ? '&' : '?'}instance=${encodeURIComponent(instance)}`;
+  const url = instance === undefined ? bridgeUrl : withQuery(bridgeUrl, { instance });
   const transport = new WebSocketTransport({
     token,
     ...(WebSocket === undefined ? {} : { WebSocket }),

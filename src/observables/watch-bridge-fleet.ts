@@ -1,6 +1,6 @@
 import { Observable, asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { BridgeFleetMember } from '../codecs/bridge.js';
-import { BridgeSocket, type ReconnectOptions, type WebSocketConstructor } from './transports/websocket/bridge-socket.js';
+import { BridgeSocket, NO_WEBSOCKET, webSocketConstructor, withQuery, type ReconnectOptions, type WebSocketConstructor } from './transports/websocket/bridge-socket.js';
 
 /** Options of `watchBridgeFleet()`. */
 export interface WatchBridgeFleetOptions {
@@ -45,17 +45,16 @@ export interface BridgeFleet {
  */
 export const watchBridgeFleet = (options: WatchBridgeFleetOptions): Observable<BridgeFleet> =>
   new Observable<BridgeFleet>((subscriber) => {
-    const WebSocketImpl = options.WebSocket ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+    const WebSocketImpl = webSocketConstructor(options.WebSocket);
     if (WebSocketImpl === undefined) {
-      subscriber.error(new TypeError('no WebSocket here: pass the WebSocket option (in Node, the ws package)'));
+      subscriber.error(new TypeError(NO_WEBSOCKET));
       return undefined;
     }
     let members: readonly BridgeFleetMember[] = [];
     let control = false;
     const emit = (reachable: boolean): void => subscriber.next({ reachable, control, members });
-    const separator = options.url.includes('?') ? '&' : '?';
     const socket = new BridgeSocket(
-      `${options.url}${separator}side=fleet&token=${encodeURIComponent(options.token)}`,
+      withQuery(options.url, { side: 'fleet', token: options.token }),
       WebSocketImpl,
       options.scheduler ?? asyncScheduler,
       options.reconnect ?? {},

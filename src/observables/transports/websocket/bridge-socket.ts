@@ -21,6 +21,27 @@ export interface WebSocketLike {
 /** A WebSocket constructor: the global `WebSocket` in a browser, `ws`'s in Node. */
 export type WebSocketConstructor = new (url: string) => WebSocketLike;
 
+/** What is wrong when neither an option nor the global scope gives a WebSocket. */
+export const NO_WEBSOCKET = 'no WebSocket here: pass the WebSocket option (in Node, the ws package)';
+
+/** The WebSocket constructor to use: the one given, else the global one, else `undefined`. */
+export const webSocketConstructor = (given?: WebSocketConstructor): WebSocketConstructor | undefined =>
+  given ?? (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
+
+/**
+ * `url` with `params` added to its query (`?` or `&`, each value URI-encoded).
+ *
+ * ```ts
+ * withQuery('ws://127.0.0.1:8787/?instance=a1', { side: 'events', token: 't k' }); // …?instance=a1&side=events&token=t%20k
+ * ```
+ */
+export const withQuery = (url: string, params: Readonly<Record<string, string>>): string => {
+  const query = Object.entries(params)
+    .map(([key, value]) => `${key}=${encodeURIComponent(value)}`)
+    .join('&');
+  return `${url}${url.includes('?') ? '&' : '?'}${query}`;
+};
+
 /** How a lost bridge connection is tried again: exponential backoff. */
 export interface ReconnectOptions {
   /** The first delay, in milliseconds (default 250). */

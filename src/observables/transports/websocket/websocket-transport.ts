@@ -1,6 +1,6 @@
 import { asyncScheduler, type SchedulerLike } from 'rxjs';
 import type { EventLink, EventLinkSignal, LinkSink, RequestLink, RequestLinkSignal, Transport } from '../../transport.js';
-import type { ReconnectOptions, WebSocketConstructor } from './bridge-socket.js';
+import { NO_WEBSOCKET, webSocketConstructor, withQuery, type ReconnectOptions, type WebSocketConstructor } from './bridge-socket.js';
 import { openBridgeEventLink } from './event-link.js';
 import { openBridgeRequestLink } from './request-link.js';
 
@@ -45,23 +45,18 @@ export class WebSocketTransport implements Transport {
 
   checkAddress(address: string): string | undefined {
     if (!/^wss?:\/\/[^/?#\s]+/i.test(address)) return 'a bridge address is a ws:// or wss:// URL';
-    if (this.options.WebSocket === undefined && globalWebSocket() === undefined) {
-      return 'no WebSocket here: pass the WebSocket option (in Node, the ws package)';
-    }
+    if (webSocketConstructor(this.options.WebSocket) === undefined) return NO_WEBSOCKET;
     return undefined;
   }
 
   private urlOf(address: string, side: 'events' | 'requests'): string {
-    const separator = address.includes('?') ? '&' : '?';
-    return `${address}${separator}side=${side}&token=${encodeURIComponent(this.options.token)}`;
+    return withQuery(address, { side, token: this.options.token });
   }
 
   private constructorOf(): WebSocketConstructor {
-    const WebSocketImpl = this.options.WebSocket ?? globalWebSocket();
-    if (WebSocketImpl === undefined) throw new TypeError('no WebSocket here: pass the WebSocket option (in Node, the ws package)');
+    const WebSocketImpl = webSocketConstructor(this.options.WebSocket);
+    if (WebSocketImpl === undefined) throw new TypeError(NO_WEBSOCKET);
     return WebSocketImpl;
   }
 }
 
-const globalWebSocket = (): WebSocketConstructor | undefined =>
-  (globalThis as { WebSocket?: WebSocketConstructor }).WebSocket;
