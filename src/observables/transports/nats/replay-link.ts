@@ -15,8 +15,10 @@ const PULL_EXPIRES_MS = 10_000;
  *
  * - Replay and live come from the same consumer, in stream order: there is no handover between
  *   two subscriptions, so no gap and no duplicate at the seam. Each frame's stream sequence is
- *   remembered; a consumer made again (after the NATS connection came back) starts after it, and
- *   a sequence already delivered is dropped.
+ *   remembered, and one already delivered is dropped. Once consuming, the ordered consumer
+ *   resumes by itself after the NATS connection comes back (nats.js makes it again after the
+ *   last sequence it delivered; the NATS-restart spec covers it); until then, a failed attempt
+ *   is tried again at the next `up`, from the start.
  * - A frame stored before the link joined (its sequence at most the stream's last one then) is
  *   reported `replayed: true`, so that liveness and the mirror ignore it; later ones are live.
  * - Connection signals are those of a plain NATS event link (the relay's status), as they come.
@@ -88,7 +90,7 @@ export function openNatsReplayLink(
     catchUp();
   };
 
-  /** Looks at the stream once, then consumes it (again after `lastSeq` when the consumer is made anew). */
+  /** Looks at the stream once, then consumes it; a failure before consuming is tried again at the next `up`. */
   const run = async (nc: NatsConnection): Promise<void> => {
     if (running || closed || mode === 'live') return;
     running = true;
@@ -112,12 +114,10 @@ export function openNatsReplayLink(
         headSeq = info.state.last_seq;
         if (info.state.messages === 0 || Date.parse(info.state.last_ts) < since.getTime()) catchUp();
       }
-      const consumer = await nc.jetstream().consumers.get(
-        stream,
-        lastSeq === 0
-          ? { deliver_policy: DeliverPolicy.StartTime, opt_start_time: since.toISOString() }
-          : { deliver_policy: DeliverPolicy.StartSequence, opt_start_seq: lastSeq + 1 },
-      );
+      const consumer = await nc.jetstream().consumers.get(stream, {
+        deliver_policy: DeliverPolicy.StartTime,
+        opt_start_time: since.toISOString(),
+      });
       const consuming = await consumer.consume({ expires: PULL_EXPIRES_MS, callback: onMessage });
       if (closed) {
         void consuming.close().catch(() => undefined);
@@ -125,7 +125,8 @@ export function openNatsReplayLink(
       }
       messages = consuming;
     } catch {
-      // The connection went away meanwhile: the next `up` tries again, after what was delivered.
+      // The connection went away before consuming began (nothing was delivered): the next `up`
+      // tries again.
       running = false;
     }
   };
